@@ -1,0 +1,1 @@
+//! libbpf's BTF dumper: BTF → C declarations (`vmlinux.h`).

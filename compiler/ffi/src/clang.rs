@@ -1,0 +1,7 @@
+//! Safe wrappers over libclang.
+
+/// A libclang index (owns `CXIndex`).
+#[derive(Debug)]
+pub struct Index {
+    _private: (),
+}

@@ -1,0 +1,239 @@
+//! `Program`: what the analyzer learned from the user's file. Plain data with spans; no libclang
+//! types. The rewrite stage turns it into libbpf C; the package stage into a manifest.
+
+use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
+
+use crate::source::Span;
+
+/// Everything later stages need to know about one BCC-dialect file.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Program {
+    /// Map declarations, in source order.
+    pub maps: Vec<MapDecl>,
+    /// BPF programs (probe functions), in source order.
+    pub probes: Vec<Probe>,
+    /// Calls of map methods (`m.lookup(&k)`), in source order.
+    pub calls: Vec<MapCall>,
+    /// Implicit kernel-memory reads that must become CO-RE reads.
+    pub derefs: Vec<KernelDeref>,
+    /// Uses of tracepoint arguments (`args->field`).
+    pub tp_args: Vec<TracepointArg>,
+    /// `const volatile` globals: parameters set before load.
+    pub params: Vec<ParamDecl>,
+    /// `#include` directives of kernel headers that vmlinux.h replaces.
+    pub includes: Vec<Span>,
+    /// Calls of `bpf_trace_printk`.
+    pub printk_calls: Vec<Span>,
+    /// Static helper functions with a body in the main file (they become `static __always_inline`).
+    pub helpers: Vec<HelperFn>,
+    /// The tool's help text (the file's leading comment), possibly empty.
+    pub about: String,
+}
+
+/// One BCC map declaration such as `BPF_HASH(counts, u32, u64)`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MapDecl {
+    /// The variable name.
+    pub name: String,
+    /// Which kind of map the macro declares.
+    #[serde(serialize_with = "display")]
+    pub kind: MapKind,
+    /// Key type as C text valid in the rewritten file (`u32`, `struct key_t`), if the map has keys.
+    pub key: Option<CType>,
+    /// Value type as C text, if the map has values.
+    pub value: Option<CType>,
+    /// Capacity (entries; for ring buffers, bytes).
+    pub max_entries: u32,
+    /// `map_flags`.
+    pub flags: u64,
+    /// How the runtime should show it, decided from its uses and hints.
+    pub display: DisplayHint,
+    /// The whole declaration (the macro invocation), which the rewrite replaces.
+    pub span: Span,
+}
+
+/// A C type as the analyzer saw it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct CType {
+    /// The spelling to use in generated C.
+    pub spelling: String,
+    /// `sizeof` on the BPF target.
+    pub size: u64,
+}
+
+/// The display role the analyzer chose for a map; the package stage resolves layouts from BTF.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "role", rename_all = "snake_case")]
+pub enum DisplayHint {
+    /// Bookkeeping: not printed.
+    Hidden,
+    /// An output stream whose events have the named C type (the type of `*data` at the submit).
+    Events {
+        /// Type name as it appears in BTF (`data_t` for `struct data_t`, or a typedef name).
+        event_type: String,
+    },
+    /// Log2 histogram (`BPF_HISTOGRAM`, or keys computed with `bpf_log2l`/`bpf_log2`).
+    Log2Hist {
+        /// Column title.
+        val_type: String,
+    },
+    /// Linear histogram (hint only).
+    LinearHist {
+        /// Column title.
+        val_type: String,
+    },
+    /// Count table, sorted by value (maps updated with `increment` or `lookup_or_try_init`).
+    Counts,
+}
+
+/// One BPF program.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Probe {
+    /// The C function name after rewriting (libbpf's program name).
+    pub function: String,
+    /// How the function became a program.
+    pub kind: ProbeKind,
+    /// The `SEC(...)` name for the rewritten function.
+    pub section: String,
+    /// Where the runtime attaches it (from the name, directives, or `--attach`).
+    pub attach: Vec<AttachSpec>,
+    /// The function's whole definition.
+    pub span: Span,
+    /// The function's name token.
+    pub name_span: Span,
+}
+
+/// How a function became a BPF program.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProbeKind {
+    /// `TRACEPOINT_PROBE(category, event)` or a function taking `struct tracepoint__cat__ev *`.
+    Tracepoint {
+        /// Category.
+        category: String,
+        /// Event.
+        event: String,
+    },
+    /// `RAW_TRACEPOINT_PROBE(event)`.
+    RawTracepoint {
+        /// Event.
+        event: String,
+    },
+    /// `kprobe__fn` / `kretprobe__fn`.
+    Kprobe {
+        /// Kernel function.
+        symbol: String,
+        /// Return probe.
+        retprobe: bool,
+    },
+    /// `KFUNC_PROBE` / `KRETFUNC_PROBE`.
+    Kfunc {
+        /// Kernel function.
+        symbol: String,
+        /// fexit.
+        ret: bool,
+    },
+    /// A plain `struct pt_regs *ctx` function attached only by `--attach` or a directive.
+    Attached,
+}
+
+/// One call of a map method.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct MapCall {
+    /// Index into [`Program::maps`].
+    pub map: usize,
+    /// The method.
+    pub method: Method,
+    /// The whole call expression `m.method(args)`.
+    pub span: Span,
+    /// Each argument's span, in order.
+    pub args: Vec<Span>,
+}
+
+/// BCC map methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Method {
+    /// `lookup(&k)`
+    Lookup,
+    /// `update(&k, &v)`
+    Update,
+    /// `insert(&k, &v)`
+    Insert,
+    /// `delete(&k)`
+    Delete,
+    /// `increment(k[, n])`
+    Increment,
+    /// `atomic_increment(k[, n])`
+    AtomicIncrement,
+    /// `lookup_or_try_init(&k, &init)`
+    LookupOrTryInit,
+    /// `lookup_or_init(&k, &init)` (returns 0 from the caller on failure)
+    LookupOrInit,
+    /// `perf_submit(ctx, &data, size)`
+    PerfSubmit,
+    /// `ringbuf_output(&data, size, flags)`
+    RingbufOutput,
+    /// `ringbuf_reserve(size)`
+    RingbufReserve,
+    /// `ringbuf_submit(p, flags)`
+    RingbufSubmit,
+    /// `ringbuf_discard(p, flags)`
+    RingbufDiscard,
+    /// `get_stackid(ctx, flags)`
+    GetStackid,
+}
+
+/// An implicit read of kernel memory (`t->real_parent->tgid` with `t` a kernel pointer).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KernelDeref {
+    /// The whole expression that becomes one CO-RE read.
+    pub span: Span,
+    /// The root pointer expression (`t`).
+    pub base: Span,
+    /// Member names per hop: each inner vector is one `->` hop, its items joined by `.`.
+    pub hops: Vec<Vec<String>>,
+    /// Whether the memory is user memory (`__user`, uprobe arguments).
+    pub user: bool,
+}
+
+/// A use of a tracepoint argument (`args->filename`).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TracepointArg {
+    /// The member expression.
+    pub span: Span,
+    /// The base expression (usually `args`).
+    pub base: Span,
+    /// The field name as BCC spells it (`data_loc_name` for `__data_loc` fields).
+    pub field: String,
+    /// Index into [`Program::probes`] of the tracepoint program.
+    pub probe: usize,
+}
+
+/// A `const volatile` global.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ParamDecl {
+    /// Variable name.
+    pub name: String,
+    /// Scalar type.
+    pub ty: ParamType,
+    /// Initializer value.
+    pub default: ParamValue,
+    /// Help from an adjacent comment.
+    pub help: String,
+    /// The declaration.
+    pub span: Span,
+}
+
+/// A static helper function defined in the main file.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HelperFn {
+    /// Name.
+    pub name: String,
+    /// Where `static` (or the return type, if `static` is absent) starts, for inserting `__always_inline`.
+    pub decl_start: Span,
+}
+
+fn display<S: serde::Serializer>(kind: &MapKind, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(kind)
+}
