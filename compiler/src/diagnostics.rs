@@ -124,16 +124,29 @@ impl Diagnostics {
         if self.has_errors() { Err(self) } else { Ok(value) }
     }
 
-    /// Renders every diagnostic as miette does on a terminal without colour (for tests and logs).
+    /// Renders every diagnostic as miette does on a terminal, with or without colour.
+    ///
+    /// # Panics
+    /// Never: rendering into a `String` cannot fail.
     #[must_use]
-    pub fn render_plain(&self) -> String {
-        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-            .with_width(100);
+    pub fn render(&self, color: bool) -> String {
+        let theme = if color {
+            miette::GraphicalTheme::unicode()
+        } else {
+            miette::GraphicalTheme::unicode_nocolor()
+        };
+        let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
         let mut out = String::new();
         for d in &self.0 {
             handler.render_report(&mut out, d).expect("rendering to a String cannot fail");
         }
         out
+    }
+
+    /// Renders without colour (for tests and logs).
+    #[must_use]
+    pub fn render_plain(&self) -> String {
+        self.render(false)
     }
 }
 

@@ -163,7 +163,10 @@ pub fn frontend(opts: &BuildOptions) -> Result<Frontend, BuildError> {
     Ok(Frontend { source, env, program, rewritten, warnings })
 }
 
-/// Runs every stage and writes the requested output; returns the path written.
+/// Runs every stage and writes the requested output; returns the path written and the warnings.
+///
+/// # Panics
+/// Never: the manifest types serialize infallibly.
 pub fn build(opts: &BuildOptions) -> Result<(PathBuf, Diagnostics), BuildError> {
     let out = opts.output.clone().unwrap_or_else(|| default_output(&opts.input, opts.emit));
     let fe = frontend(opts)?;

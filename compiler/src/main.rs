@@ -64,11 +64,8 @@ fn main() -> ExitCode {
     }
 }
 
+/// Renders diagnostics with colour only when stderr is a terminal and `NO_COLOR` is unset.
 fn render(diags: &bccc::diagnostics::Diagnostics) -> String {
-    let handler = miette::GraphicalReportHandler::new();
-    let mut out = String::new();
-    for d in &diags.0 {
-        handler.render_report(&mut out, d).expect("rendering to a String cannot fail");
-    }
-    out
+    use std::io::IsTerminal;
+    diags.render(std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
 }

@@ -1,17 +1,33 @@
-//! The build host's toolchain and kernel environment: finds clang and libclang, turns BTF into a
-//! cached `vmlinux.h`, writes bccc's and libbpf's headers next to it and keeps precompiled
-//! headers for both the libclang parse and the clang compile.
+//! The build host's toolchain and kernel environment: finds clang, turns BTF into a cached
+//! `vmlinux.h`, writes bccc's and libbpf's headers next to it and keeps precompiled headers of
+//! `bccc/base.h` for both the libclang parse and the clang compile.
 //!
 //! Consumes the BTF path (`/sys/kernel/btf/vmlinux` or `--btf FILE`); produces a [`KernelEnv`]
-//! that the parse and compile stages read. Everything it writes goes to the user's cache dir,
-//! each file written to a temporary name and renamed into place.
+//! that the parse and compile stages read. Everything it writes goes to the user's cache dir
+//! (see [`cache_root`]), each file or directory written under a temporary name and renamed into
+//! place, so a concurrent bccc never sees half-written files. A warm call only stats files.
 
-use std::path::PathBuf;
+// `Diagnostic` is the project-wide error type these stage functions return by contract.
+#![allow(
+    clippy::result_large_err,
+    reason = "Diagnostic is the shared user-facing error type"
+)]
+
+mod cache;
+mod clang;
+mod diagnostics;
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Diagnostic;
+
+pub use cache::cache_root;
+pub use clang::{Clang, MIN_MAJOR};
 
 /// The target architecture of the BPF object (selects `PT_REGS_*` and syscall registers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Arch {
-    /// x86_64.
+    /// `x86_64`.
     #[default]
     X86,
     /// aarch64.
@@ -64,6 +80,18 @@ pub fn common_flags(arch: Arch) -> Vec<String> {
     flags
 }
 
+/// Which consumer a set of flags (and its precompiled header) is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// The libclang parse (parse stage).
+    Parse,
+    /// `clang -c` (compile stage).
+    Compile,
+}
+
+/// The header every translation unit starts with, relative to [`KernelEnv::include_dir`].
+pub const BASE_HEADER: &str = "bccc/base.h";
+
 /// The prepared kernel environment for one BTF file.
 #[derive(Debug, Clone)]
 pub struct KernelEnv {
@@ -71,9 +99,9 @@ pub struct KernelEnv {
     pub btf: PathBuf,
     /// Directory holding `vmlinux.h`, `bpf/*.h` (libbpf's) and `bccc/*.h` (ours); passed as `-I`.
     pub include_dir: PathBuf,
-    /// Precompiled `bccc/base.h` for the libclang parse, if it could be built.
+    /// Precompiled `bccc/base.h` built with [`KernelEnv::pch_flags`]`(Stage::Parse)`.
     pub parse_pch: Option<PathBuf>,
-    /// Precompiled `bccc/base.h` for the clang compile, if it could be built.
+    /// Precompiled `bccc/base.h` built with [`KernelEnv::pch_flags`]`(Stage::Compile)`.
     pub compile_pch: Option<PathBuf>,
     /// The clang binary used to compile.
     pub clang: PathBuf,
@@ -81,8 +109,145 @@ pub struct KernelEnv {
     pub arch: Arch,
 }
 
+impl KernelEnv {
+    /// The flags a precompiled `bccc/base.h` for `stage` is built with. Every use of that PCH
+    /// must start with exactly these flags (clang rejects a PCH whose `-O`, `-g`, target or
+    /// predefined macros differ). Today both stages use the same list; they are kept apart so
+    /// either can change without silently invalidating the other's PCH.
+    #[must_use]
+    pub fn pch_flags(&self, _stage: Stage) -> Vec<String> {
+        let mut flags = common_flags(self.arch);
+        flags.push(format!("-I{}", self.include_dir.display()));
+        flags
+    }
+
+    /// The complete flags for `stage` minus the input, output and user `-D`s: the PCH flags plus
+    /// `-include-pch <pch>` when there is one, else `-include bccc/base.h`. Either way the
+    /// translation unit sees `bccc/base.h` first, so rewritten C need not include it.
+    #[must_use]
+    pub fn flags(&self, stage: Stage) -> Vec<String> {
+        let mut flags = self.pch_flags(stage);
+        let pch = match stage {
+            Stage::Parse => &self.parse_pch,
+            Stage::Compile => &self.compile_pch,
+        };
+        match pch {
+            Some(pch) => flags.extend(["-include-pch".into(), pch.display().to_string()]),
+            None => flags.extend(["-include".into(), BASE_HEADER.into()]),
+        }
+        flags
+    }
+
+    /// The same environment without precompiled headers (the fallback when clang rejects one,
+    /// e.g. after the cache was copied without preserving modification times).
+    #[must_use]
+    pub fn without_pch(&self) -> KernelEnv {
+        KernelEnv {
+            parse_pch: None,
+            compile_pch: None,
+            ..self.clone()
+        }
+    }
+}
+
+/// The BTF read when no `--btf` is given.
+pub const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
+
 /// Prepares (or reuses from the cache) the kernel environment for `btf` (default
-/// `/sys/kernel/btf/vmlinux`).
-pub fn prepare(_btf: Option<&std::path::Path>, _arch: Arch) -> Result<KernelEnv, crate::diagnostics::Diagnostic> {
-    Err(crate::diagnostics::Diagnostic::error("bccc::E0600", "toolchain discovery is not built yet", ""))
+/// [`KERNEL_BTF`]).
+pub fn prepare(btf: Option<&Path>, arch: Arch) -> Result<KernelEnv, Diagnostic> {
+    let root = cache_root().map_err(|e| diagnostics::cache(&e))?;
+    prepare_in(&root, btf, arch)
+}
+
+/// [`prepare`] with an explicit cache root (tests; `BCCC_CACHE_DIR` does the same for users).
+pub fn prepare_in(root: &Path, btf: Option<&Path>, arch: Arch) -> Result<KernelEnv, Diagnostic> {
+    let btf_path = btf.map_or_else(|| PathBuf::from(KERNEL_BTF), Path::to_path_buf);
+    let btf_id = cache::btf_identity(&btf_path)
+        .map_err(|e| diagnostics::btf_missing(&btf_path, btf.is_some(), &e))?;
+    std::fs::create_dir_all(root)
+        .map_err(|e| diagnostics::cache(&cache::CacheError::io(root, e)))?;
+    let clang = Clang::find(root)?;
+    let env_dir = root.join(format!(
+        "env-{:016x}",
+        cache::env_key(btf_id, &clang.version)
+    ));
+    let include_dir = env_dir.join("include");
+    if !include_dir.is_dir() {
+        cache::write_include_dir(&env_dir, &btf_path)
+            .map_err(|e| diagnostics::cold(&btf_path, &e))?;
+    }
+    let mut env = KernelEnv {
+        btf: btf_path,
+        include_dir,
+        parse_pch: None,
+        compile_pch: None,
+        clang: clang.path.clone(),
+        arch,
+    };
+    env.parse_pch = Some(ensure_pch(&clang, &env, &env_dir, Stage::Parse)?);
+    env.compile_pch = Some(ensure_pch(&clang, &env, &env_dir, Stage::Compile)?);
+    Ok(env)
+}
+
+/// Returns the PCH for `stage`'s flags, building it when absent. Named by a hash of the flags
+/// and clang's version, never `<header>.pch` (clang would pick that up implicitly).
+fn ensure_pch(
+    clang: &Clang,
+    env: &KernelEnv,
+    env_dir: &Path,
+    stage: Stage,
+) -> Result<PathBuf, Diagnostic> {
+    let flags = env.pch_flags(stage);
+    let pch = env_dir.join(format!(
+        "base-{:016x}.pch",
+        cache::hash_strs(&clang.version, &flags)
+    ));
+    if pch.is_file() {
+        return Ok(pch);
+    }
+    let tmp = cache::temp_sibling(&pch);
+    let out = std::process::Command::new(&clang.path)
+        .args(&flags)
+        .args(["-x", "c-header"])
+        .arg(env.include_dir.join(BASE_HEADER))
+        .arg("-o")
+        .arg(&tmp)
+        .output()
+        .map_err(|e| diagnostics::clang_spawn(&clang.path, &e))?;
+    if !out.status.success() {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(diagnostics::pch_failed(
+            &clang.path,
+            &String::from_utf8_lossy(&out.stderr),
+        ));
+    }
+    std::fs::rename(&tmp, &pch).map_err(|e| diagnostics::cache(&cache::CacheError::io(&pch, e)))?;
+    Ok(pch)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_use_the_pch_or_include_the_base_header() {
+        let env = KernelEnv {
+            btf: KERNEL_BTF.into(),
+            include_dir: "/c/include".into(),
+            parse_pch: Some("/c/p.pch".into()),
+            compile_pch: None,
+            clang: "clang".into(),
+            arch: Arch::X86,
+        };
+        let parse = env.flags(Stage::Parse);
+        assert!(parse.starts_with(&env.pch_flags(Stage::Parse)));
+        assert!(parse.ends_with(&["-include-pch".into(), "/c/p.pch".into()]));
+        assert!(
+            env.flags(Stage::Compile)
+                .ends_with(&["-include".into(), BASE_HEADER.into()])
+        );
+        assert!(parse.contains(&"-I/c/include".to_string()));
+        assert!(parse.contains(&"-D__TARGET_ARCH_x86".to_string()));
+    }
 }

@@ -1,22 +1,342 @@
 //! analyze: walks the libclang AST of the user's file and produces a [`Program`] (maps, probes,
-//! map-method calls, kernel-pointer dereferences, tracepoint arguments, parameters), each fact
-//! with its span. No libclang type leaves this module.
+//! map-method calls, kernel-pointer dereferences, tracepoint arguments, parameters, display
+//! hints), each fact with its span. No libclang type leaves this module.
+//!
+//! Order: top-level declarations first (maps must be known before bodies mention them), then
+//! each function body, then display hints (they depend on every use of a map).
 
+mod body;
+mod diagnostics;
+mod directives;
+pub mod maps;
+mod probes;
 mod program;
 
 pub use program::*;
 
-use bccc_manifest::AttachSpec;
+use bccc_ffi::clang::{ChildVisit, Cursor, CursorKind, EvalResult, TypeKind};
+use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
 
-use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::parse::Parsed;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
+use body::{Evidence, Scope, Walker};
+use directives::{AttachDirective, DisplayDirective};
+use probes::FnDef;
+
+/// The main file's top-level declarations and macro expansions.
+#[derive(Default)]
+struct TopLevel<'tu> {
+    expansions: Vec<(String, Span)>,
+    vars: Vec<Cursor<'tu>>,
+    fns: Vec<Cursor<'tu>>,
+}
+
+fn top_level(root: Cursor<'_>) -> TopLevel<'_> {
+    let mut top = TopLevel::default();
+    root.visit(|c, _| {
+        let loc = c.location();
+        if !loc.in_main_file {
+            return ChildVisit::Continue;
+        }
+        match c.kind() {
+            CursorKind::MacroExpansion => {
+                if let Some((a, b)) = c.main_file_range() {
+                    top.expansions.push((c.spelling(), Span::new(a, b)));
+                }
+            }
+            CursorKind::VarDecl => top.vars.push(c),
+            CursorKind::FunctionDecl if c.is_definition() => top.fns.push(c),
+            _ => {}
+        }
+        ChildVisit::Continue
+    });
+    top
+}
 
 /// Analyzes a parsed file. `cli_attach` are the `--attach` specs with their function names.
 pub fn analyze(
-    _parsed: &Parsed<'_>,
-    _source: &SourceFile,
-    _cli_attach: &[(AttachSpec, String)],
+    parsed: &Parsed<'_>,
+    source: &SourceFile,
+    cli_attach: &[(AttachSpec, String)],
 ) -> Result<Program, Diagnostics> {
-    Err(Diagnostic::error("bccc::E0200", "analysis is not built yet", "").into())
+    let mut diags = Diagnostics::default();
+    let comments = &parsed.scan().comments;
+    let mut program = Program {
+        tracepoints: parsed.tracepoints().to_vec(),
+        includes: parsed.stubbed_includes().to_vec(),
+        about: directives::about(source.text(), comments),
+        ..Program::default()
+    };
+    let (attach_dirs, display_dirs, bad_dirs) =
+        directives::directives(source, comments, &mut diags);
+    let top = top_level(parsed.tu().cursor());
+    declarations(&top, source, &mut program, &mut diags);
+    program.printk_calls = top
+        .expansions
+        .iter()
+        .filter(|(n, _)| n == "bpf_trace_printk")
+        .map(|(_, s)| *s)
+        .collect();
+
+    let defs: Vec<FnDef<'_>> = top
+        .fns
+        .iter()
+        .filter_map(|c| probes::fn_def(*c, source, &top.expansions))
+        .collect();
+    let specs = attach_specs(&defs, source, &attach_dirs, cli_attach, &mut diags);
+    let mut evidence = vec![Evidence::default(); program.maps.len()];
+    for (f, specs) in defs.iter().zip(&specs) {
+        let mut scope = Scope::default();
+        if f.is_static {
+            if f.macro_name.is_none() {
+                let at = Span::new(f.span.start, f.span.start);
+                program.helpers.push(HelperFn {
+                    name: f.name.clone(),
+                    decl_start: at,
+                });
+            }
+        } else {
+            match probes::classify(f, source, &program.tracepoints, specs) {
+                Ok(p) => {
+                    scope = probe_scope(f, &p);
+                    scope.probe = Some(program.probes.len());
+                    program.probes.push(p);
+                }
+                // A malformed directive right above already explains why nothing attaches it.
+                Err(d)
+                    if d.code == "bccc::E0207"
+                        && bad_dirs
+                            .iter()
+                            .any(|b| directly_above(source, *b, f.span.start)) => {}
+                Err(d) => diags.push(d),
+            }
+        }
+        let mut w = Walker {
+            file: source,
+            program: &mut program,
+            diags: &mut diags,
+            evidence: &mut evidence,
+            scope,
+            log2_vars: std::collections::HashSet::default(),
+        };
+        w.walk(f.body, false, false);
+    }
+    display_hints(&mut program, &evidence, &display_dirs, source, &mut diags);
+    diags.into_result(program)
+}
+
+/// Maps and `const volatile` parameters.
+fn declarations(
+    top: &TopLevel<'_>,
+    source: &SourceFile,
+    program: &mut Program,
+    diags: &mut Diagnostics,
+) {
+    for var in &top.vars {
+        let loc = var.location();
+        let span = top
+            .expansions
+            .iter()
+            .find(|(_, s)| s.start <= loc.offset && loc.offset < s.end)
+            .map(|(_, s)| *s)
+            .or_else(|| var.main_file_range().map(|(a, b)| Span::new(a, b)))
+            .unwrap_or_default();
+        match maps::map_facts(var) {
+            Some(maps::MapFacts::Map(mut m)) => {
+                m.span = span;
+                program.maps.push(m);
+            }
+            Some(maps::MapFacts::UnknownKind(k)) => {
+                diags.push(diagnostics::unknown_map_kind(source, span, &k));
+            }
+            None => {
+                if let Some(p) = param(var, span, source) {
+                    program.params.push(p);
+                }
+            }
+        }
+    }
+}
+
+/// A `const volatile` scalar global.
+fn param(var: &Cursor<'_>, span: Span, source: &SourceFile) -> Option<ParamDecl> {
+    let ty = var.ty();
+    if !(ty.is_const() && ty.is_volatile()) {
+        return None;
+    }
+    let canon = ty.canonical();
+    let size = canon.size()? as u32;
+    let pty = match canon.kind() {
+        TypeKind::Bool => ParamType::Bool,
+        TypeKind::Int | TypeKind::SignedInt | TypeKind::Enum => {
+            ParamType::Int { size, signed: true }
+        }
+        TypeKind::UnsignedInt => ParamType::Int {
+            size,
+            signed: false,
+        },
+        _ => return None,
+    };
+    let default = match (pty, var.evaluate()) {
+        (ParamType::Bool, Some(EvalResult::Int(v))) => ParamValue::Bool(v != 0),
+        (ParamType::Bool, Some(EvalResult::Uint(v))) => ParamValue::Bool(v != 0),
+        (_, Some(EvalResult::Uint(v))) => ParamValue::Uint(v),
+        (_, Some(EvalResult::Int(v))) => ParamValue::Int(v),
+        (ParamType::Bool, _) => ParamValue::Bool(false),
+        (ParamType::Int { signed: true, .. }, _) => ParamValue::Int(0),
+        (ParamType::Int { .. }, _) => ParamValue::Uint(0),
+    };
+    let help = param_help(source, span);
+    Some(ParamDecl {
+        name: var.spelling(),
+        ty: pty,
+        default,
+        help,
+        span,
+    })
+}
+
+/// The comment on the line(s) above a declaration, or at the end of its line.
+fn param_help(source: &SourceFile, span: Span) -> String {
+    let text = source.text();
+    let line_end = text[span.end as usize..]
+        .find('\n')
+        .map_or(text.len(), |i| span.end as usize + i);
+    let trailing = text[span.end as usize..line_end]
+        .trim()
+        .trim_start_matches(';')
+        .trim();
+    let raw = if let Some(c) = trailing.strip_prefix("//") {
+        c.to_owned()
+    } else if let Some(c) = trailing.strip_prefix("/*") {
+        c.trim_end_matches("*/").to_owned()
+    } else {
+        let before = text[..span.start as usize].trim_end();
+        if let Some(c) = before.strip_suffix("*/") {
+            c.rfind("/*")
+                .map_or(String::new(), |i| c[i + 2..].to_owned())
+        } else {
+            let last = before.rsplit('\n').next().unwrap_or("").trim();
+            last.strip_prefix("//").unwrap_or("").to_owned()
+        }
+    };
+    raw.lines()
+        .map(|l| l.trim().trim_start_matches('*').trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The attach specs of each function (same order as `defs`): directives right above it,
+/// directives and `--attach` specs naming it.
+fn attach_specs(
+    defs: &[FnDef<'_>],
+    source: &SourceFile,
+    dirs: &[AttachDirective],
+    cli: &[(AttachSpec, String)],
+    diags: &mut Diagnostics,
+) -> Vec<Vec<AttachSpec>> {
+    let mut out = vec![Vec::new(); defs.len()];
+    let mut used = vec![false; dirs.len()];
+    for (i, f) in defs.iter().enumerate() {
+        for (j, d) in dirs.iter().enumerate() {
+            let above = d.func.is_none() && directly_above(source, d.span, f.span.start);
+            if above || d.func.as_deref() == Some(f.name.as_str()) {
+                out[i].push(d.spec.clone());
+                used[j] = true;
+            }
+        }
+        out[i].extend(
+            cli.iter()
+                .filter(|(_, n)| *n == f.name)
+                .map(|(s, _)| s.clone()),
+        );
+    }
+    for (d, used) in dirs.iter().zip(used) {
+        if !used {
+            diags.push(match &d.func {
+                Some(n) => diagnostics::unknown_attach_function(source, Some(d.span), n),
+                None => diagnostics::orphan_directive(source, d.span),
+            });
+        }
+    }
+    for (_, name) in cli {
+        if !defs.iter().any(|f| f.name == *name) {
+            diags.push(diagnostics::unknown_attach_function(source, None, name));
+        }
+    }
+    out
+}
+
+/// Whether only whitespace and comments lie between a directive and the function start.
+fn directly_above(source: &SourceFile, directive: Span, fn_start: u32) -> bool {
+    if directive.end > fn_start {
+        return false;
+    }
+    let between = &source.text()[directive.end as usize..fn_start as usize];
+    between.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with("//")
+    })
+}
+
+/// The scope a probe body starts with: its context and external parameters.
+fn probe_scope<'tu>(f: &FnDef<'tu>, p: &Probe) -> Scope<'tu> {
+    let user = p.section.starts_with("uprobe") || p.section.starts_with("uretprobe");
+    let syscall_tp =
+        matches!(&p.kind, ProbeKind::Tracepoint { category, .. } if category == "syscalls");
+    let mut scope = Scope {
+        ctx_param: f.cursor.argument(0),
+        ctx_user: user || syscall_tp,
+        tracepoint: matches!(p.kind, ProbeKind::Tracepoint { .. }),
+        ..Scope::default()
+    };
+    if p.section.starts_with("kprobe") || p.section.starts_with("kretprobe") || user {
+        for i in 1..f.params.len() as u32 {
+            if let Some(param) = f
+                .cursor
+                .argument(i)
+                .filter(|a| a.ty().canonical().kind() == TypeKind::Pointer)
+            {
+                scope.external.insert(param, user);
+            }
+        }
+    }
+    scope
+}
+
+/// Decides each map's display role from its kind, its uses and `bccc:display` directives.
+fn display_hints(
+    program: &mut Program,
+    evidence: &[Evidence],
+    dirs: &[DisplayDirective],
+    source: &SourceFile,
+    diags: &mut Diagnostics,
+) {
+    for (m, ev) in program.maps.iter_mut().zip(evidence) {
+        let histogram = matches!(m.kind, MapKind::HistogramArray | MapKind::HistogramHash);
+        if let (MapKind::PerfOutput | MapKind::Ringbuf, Some((btf, c))) = (m.kind, &ev.event) {
+            m.display = DisplayHint::Events {
+                event_type: btf.clone(),
+            };
+            m.event_ctype = Some(c.clone());
+        } else if !histogram && ev.log2 {
+            m.display = DisplayHint::Log2Hist {
+                val_type: "value".into(),
+            };
+        } else if !histogram && ev.counts {
+            m.display = DisplayHint::Counts;
+        }
+    }
+    for d in dirs {
+        match program.maps.iter_mut().find(|m| m.name == d.map) {
+            Some(m) => m.display = d.hint.clone(),
+            None => diags.push(diagnostics::bad_display(
+                source,
+                d.span,
+                &format!("no map named `{}`", d.map),
+            )),
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
 
+use crate::parse::TracepointFormat;
 use crate::source::Span;
 
 /// Everything later stages need to know about one BCC-dialect file.
@@ -28,6 +29,8 @@ pub struct Program {
     pub helpers: Vec<HelperFn>,
     /// The tool's help text (the file's leading comment), possibly empty.
     pub about: String,
+    /// Layouts of the tracepoints the probes use (from the build host's format files).
+    pub tracepoints: Vec<TracepointFormat>,
 }
 
 /// One BCC map declaration such as `BPF_HASH(counts, u32, u64)`.
@@ -50,6 +53,8 @@ pub struct MapDecl {
     pub display: DisplayHint,
     /// The whole declaration (the macro invocation), which the rewrite replaces.
     pub span: Span,
+    /// For event maps: the submitted type as C spells it (`struct data_t`), for the BTF anchor.
+    pub event_ctype: Option<String>,
 }
 
 /// A C type as the analyzer saw it.
@@ -101,6 +106,26 @@ pub struct Probe {
     pub span: Span,
     /// The function's name token.
     pub name_span: Span,
+    /// The declarator the rewrite replaces: from the function's start (or the probe macro) to
+    /// just before the body's `{`.
+    pub header_span: Span,
+    /// Where the body's `{` is.
+    pub body_start: u32,
+    /// The parameters in order (the first is the context).
+    pub params: Vec<ProbeParam>,
+    /// Whether the header is a macro invocation (`TRACEPOINT_PROBE(...)`), not C text.
+    pub from_macro: bool,
+}
+
+/// One parameter of a probe function.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProbeParam {
+    /// Its name.
+    pub name: String,
+    /// Its type, spelled for C.
+    pub ty: String,
+    /// The declaration `T name`.
+    pub span: Span,
 }
 
 /// How a function became a BPF program.
@@ -148,6 +173,9 @@ pub struct MapCall {
     pub span: Span,
     /// Each argument's span, in order.
     pub args: Vec<Span>,
+    /// Whether the result is dereferenced on the spot (`m.lookup(&k)->x`), so the rewrite must
+    /// give libbpf's `void *` its BCC type.
+    pub typed_result: bool,
 }
 
 /// BCC map methods.
@@ -184,6 +212,59 @@ pub enum Method {
     GetStackid,
 }
 
+impl Method {
+    /// Every method, in the order help texts list them.
+    pub const ALL: [Method; 14] = [
+        Method::Lookup,
+        Method::Update,
+        Method::Insert,
+        Method::Delete,
+        Method::Increment,
+        Method::AtomicIncrement,
+        Method::LookupOrTryInit,
+        Method::LookupOrInit,
+        Method::PerfSubmit,
+        Method::RingbufOutput,
+        Method::RingbufReserve,
+        Method::RingbufSubmit,
+        Method::RingbufDiscard,
+        Method::GetStackid,
+    ];
+
+    /// The BCC spelling (`lookup_or_try_init`).
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Lookup => "lookup",
+            Method::Update => "update",
+            Method::Insert => "insert",
+            Method::Delete => "delete",
+            Method::Increment => "increment",
+            Method::AtomicIncrement => "atomic_increment",
+            Method::LookupOrTryInit => "lookup_or_try_init",
+            Method::LookupOrInit => "lookup_or_init",
+            Method::PerfSubmit => "perf_submit",
+            Method::RingbufOutput => "ringbuf_output",
+            Method::RingbufReserve => "ringbuf_reserve",
+            Method::RingbufSubmit => "ringbuf_submit",
+            Method::RingbufDiscard => "ringbuf_discard",
+            Method::GetStackid => "get_stackid",
+        }
+    }
+
+    /// The method spelled `name`, if BCC has it.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// An implicit read of kernel memory (`t->real_parent->tgid` with `t` a kernel pointer).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct KernelDeref {
@@ -195,6 +276,18 @@ pub struct KernelDeref {
     pub hops: Vec<Vec<String>>,
     /// Whether the memory is user memory (`__user`, uprobe arguments).
     pub user: bool,
+    /// How the read is written.
+    pub form: DerefForm,
+}
+
+/// The shape of an implicit read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DerefForm {
+    /// `base->a.b->c`: one `BPF_CORE_READ(base, a.b, c)`.
+    Chain,
+    /// `*p`, `p[i]`, `p->arr[i]`: the whole lvalue `span` is read with one probe read.
+    Value,
 }
 
 /// A use of a tracepoint argument (`args->filename`).
@@ -234,6 +327,10 @@ pub struct HelperFn {
     pub decl_start: Span,
 }
 
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's serialize_with passes a reference"
+)]
 fn display<S: serde::Serializer>(kind: &MapKind, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(kind)
 }

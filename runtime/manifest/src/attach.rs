@@ -111,7 +111,10 @@ pub struct AttachParseError {
 }
 
 fn err(message: impl Into<String>, expected: &'static str) -> AttachParseError {
-    AttachParseError { message: message.into(), expected }
+    AttachParseError {
+        message: message.into(),
+        expected,
+    }
 }
 
 const SOFTWARE: &[(&str, u64)] = &[
@@ -160,7 +163,11 @@ fn parse_number(s: &str) -> Option<u64> {
     }
 }
 
-fn non_empty<'a>(part: Option<&'a str>, what: &str, expected: &'static str) -> Result<&'a str, AttachParseError> {
+fn non_empty<'a>(
+    part: Option<&'a str>,
+    what: &str,
+    expected: &'static str,
+) -> Result<&'a str, AttachParseError> {
     match part {
         Some(p) if !p.is_empty() => Ok(p),
         _ => Err(err(format!("missing {what}"), expected)),
@@ -185,11 +192,19 @@ impl AttachSpec {
     #[must_use]
     pub fn kind_name(&self) -> &'static str {
         match self {
-            AttachSpec::Kprobe { retprobe: false, .. } | AttachSpec::KprobeRegex { retprobe: false, .. } => "kprobe",
-            AttachSpec::Kprobe { retprobe: true, .. } | AttachSpec::KprobeRegex { retprobe: true, .. } => "kretprobe",
+            AttachSpec::Kprobe {
+                retprobe: false, ..
+            }
+            | AttachSpec::KprobeRegex {
+                retprobe: false, ..
+            } => "kprobe",
+            AttachSpec::Kprobe { retprobe: true, .. }
+            | AttachSpec::KprobeRegex { retprobe: true, .. } => "kretprobe",
             AttachSpec::Tracepoint { .. } => "tracepoint",
             AttachSpec::RawTracepoint { .. } => "raw_tracepoint",
-            AttachSpec::Uprobe { retprobe: false, .. } => "uprobe",
+            AttachSpec::Uprobe {
+                retprobe: false, ..
+            } => "uprobe",
             AttachSpec::Uprobe { retprobe: true, .. } => "uretprobe",
             AttachSpec::Usdt { .. } => "usdt",
             AttachSpec::PerfEvent { .. } => "perf_event",
@@ -204,30 +219,45 @@ impl std::str::FromStr for AttachSpec {
 
     /// Parses a spec without `=FN`.
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
-        let (kind, rest) = spec
-            .split_once(':')
-            .ok_or_else(|| err(format!("`{spec}` has no attach kind"), "KIND:TARGET=FN, e.g. tracepoint:sched:sched_switch=on_switch"))?;
+        let (kind, rest) = spec.split_once(':').ok_or_else(|| {
+            err(
+                format!("`{spec}` has no attach kind"),
+                "KIND:TARGET=FN, e.g. tracepoint:sched:sched_switch=on_switch",
+            )
+        })?;
         match kind {
             "kprobe" | "kretprobe" => {
-                let retprobe = kind == "kretprobe";
                 const EXPECTED: &str = "kprobe:SYM=FN or kprobe:re:REGEX=FN";
+                let retprobe = kind == "kretprobe";
                 if let Some(regex) = rest.strip_prefix("re:") {
                     let regex = non_empty(Some(regex), "regular expression", EXPECTED)?;
-                    return Ok(AttachSpec::KprobeRegex { regex: regex.to_owned(), retprobe });
+                    return Ok(AttachSpec::KprobeRegex {
+                        regex: regex.to_owned(),
+                        retprobe,
+                    });
                 }
                 let symbol = non_empty(Some(rest), "kernel function", EXPECTED)?;
-                Ok(AttachSpec::Kprobe { symbol: symbol.to_owned(), retprobe })
+                Ok(AttachSpec::Kprobe {
+                    symbol: symbol.to_owned(),
+                    retprobe,
+                })
             }
             "tracepoint" => {
                 const EXPECTED: &str = "tracepoint:CATEGORY:EVENT=FN";
                 let mut parts = rest.splitn(2, ':');
                 let category = non_empty(parts.next(), "tracepoint category", EXPECTED)?;
                 let event = non_empty(parts.next(), "tracepoint event", EXPECTED)?;
-                Ok(AttachSpec::Tracepoint { category: category.to_owned(), event: event.to_owned() })
+                Ok(AttachSpec::Tracepoint {
+                    category: category.to_owned(),
+                    event: event.to_owned(),
+                })
             }
             "raw_tracepoint" | "raw_tp" => {
-                let event = non_empty(Some(rest), "raw tracepoint name", "raw_tracepoint:EVENT=FN")?;
-                Ok(AttachSpec::RawTracepoint { event: event.to_owned() })
+                let event =
+                    non_empty(Some(rest), "raw tracepoint name", "raw_tracepoint:EVENT=FN")?;
+                Ok(AttachSpec::RawTracepoint {
+                    event: event.to_owned(),
+                })
             }
             "uprobe" | "uretprobe" => {
                 const EXPECTED: &str = "uprobe:BINARY_OR_LIB:SYM=FN";
@@ -236,11 +266,18 @@ impl std::str::FromStr for AttachSpec {
                     .ok_or_else(|| err("missing symbol after the binary", EXPECTED))?;
                 let binary = non_empty(Some(binary), "binary or library", EXPECTED)?;
                 let sym = non_empty(Some(sym), "symbol", EXPECTED)?;
-                let target = match sym.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok()) {
+                let target = match sym
+                    .strip_prefix("0x")
+                    .and_then(|h| u64::from_str_radix(h, 16).ok())
+                {
                     Some(addr) => UprobeTarget::Address(addr),
                     None => UprobeTarget::Symbol(sym.to_owned()),
                 };
-                Ok(AttachSpec::Uprobe { binary: binary.to_owned(), target, retprobe: kind == "uretprobe" })
+                Ok(AttachSpec::Uprobe {
+                    binary: binary.to_owned(),
+                    target,
+                    retprobe: kind == "uretprobe",
+                })
             }
             "usdt" => {
                 const EXPECTED: &str = "usdt:BINARY:PROVIDER:PROBE=FN";
@@ -248,12 +285,19 @@ impl std::str::FromStr for AttachSpec {
                 let probe = non_empty(parts.next(), "probe name", EXPECTED)?;
                 let provider = non_empty(parts.next(), "provider", EXPECTED)?;
                 let binary = non_empty(parts.next(), "binary", EXPECTED)?;
-                Ok(AttachSpec::Usdt { binary: binary.to_owned(), provider: provider.to_owned(), probe: probe.to_owned() })
+                Ok(AttachSpec::Usdt {
+                    binary: binary.to_owned(),
+                    provider: provider.to_owned(),
+                    probe: probe.to_owned(),
+                })
             }
             "perf_event" => parse_perf_event(rest),
             "kfunc" | "kretfunc" | "fentry" | "fexit" => {
                 let symbol = non_empty(Some(rest), "kernel function", "kfunc:SYM=FN")?;
-                Ok(AttachSpec::Kfunc { symbol: symbol.to_owned(), ret: matches!(kind, "kretfunc" | "fexit") })
+                Ok(AttachSpec::Kfunc {
+                    symbol: symbol.to_owned(),
+                    ret: matches!(kind, "kretfunc" | "fexit"),
+                })
             }
             other => Err(err(
                 format!("unknown attach kind `{other}`"),
@@ -274,7 +318,12 @@ fn parse_perf_event(rest: &str) -> Result<AttachSpec, AttachParseError> {
         "software" | "sw" => (1, SOFTWARE),
         other => match parse_number(other) {
             Some(n) => (n as u32, &[]),
-            None => return Err(err(format!("unknown perf event type `{other}`"), "hardware, software, or a number")),
+            None => {
+                return Err(err(
+                    format!("unknown perf event type `{other}`"),
+                    "hardware, software, or a number",
+                ));
+            }
         },
     };
     let config = names
@@ -282,13 +331,31 @@ fn parse_perf_event(rest: &str) -> Result<AttachSpec, AttachParseError> {
         .find(|(name, _)| *name == config)
         .map(|(_, v)| *v)
         .or_else(|| parse_number(config))
-        .ok_or_else(|| err(format!("unknown perf event config `{config}`"), "a name such as cpu-clock or cpu-cycles, or a number"))?;
+        .ok_or_else(|| {
+            err(
+                format!("unknown perf event config `{config}`"),
+                "a name such as cpu-clock or cpu-cycles, or a number",
+            )
+        })?;
     let sample = match sample.split_once('=') {
-        Some(("freq", n)) => PerfSample::Freq(parse_number(n).ok_or_else(|| err(format!("bad frequency `{n}`"), EXPECTED))?),
-        Some(("period", n)) => PerfSample::Period(parse_number(n).ok_or_else(|| err(format!("bad period `{n}`"), EXPECTED))?),
-        _ => return Err(err(format!("expected freq=N or period=N, found `{sample}`"), EXPECTED)),
+        Some(("freq", n)) => PerfSample::Freq(
+            parse_number(n).ok_or_else(|| err(format!("bad frequency `{n}`"), EXPECTED))?,
+        ),
+        Some(("period", n)) => PerfSample::Period(
+            parse_number(n).ok_or_else(|| err(format!("bad period `{n}`"), EXPECTED))?,
+        ),
+        _ => {
+            return Err(err(
+                format!("expected freq=N or period=N, found `{sample}`"),
+                EXPECTED,
+            ));
+        }
     };
-    Ok(AttachSpec::PerfEvent { event_type, config, sample })
+    Ok(AttachSpec::PerfEvent {
+        event_type,
+        config,
+        sample,
+    })
 }
 
 impl fmt::Display for AttachSpec {
@@ -296,14 +363,32 @@ impl fmt::Display for AttachSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = self.kind_name();
         match self {
-            AttachSpec::Kprobe { symbol, .. } | AttachSpec::Kfunc { symbol, .. } => write!(f, "{kind}:{symbol}"),
+            AttachSpec::Kprobe { symbol, .. } | AttachSpec::Kfunc { symbol, .. } => {
+                write!(f, "{kind}:{symbol}")
+            }
             AttachSpec::KprobeRegex { regex, .. } => write!(f, "{kind}:re:{regex}"),
             AttachSpec::Tracepoint { category, event } => write!(f, "{kind}:{category}:{event}"),
             AttachSpec::RawTracepoint { event } => write!(f, "{kind}:{event}"),
-            AttachSpec::Uprobe { binary, target: UprobeTarget::Symbol(s), .. } => write!(f, "{kind}:{binary}:{s}"),
-            AttachSpec::Uprobe { binary, target: UprobeTarget::Address(a), .. } => write!(f, "{kind}:{binary}:{a:#x}"),
-            AttachSpec::Usdt { binary, provider, probe } => write!(f, "{kind}:{binary}:{provider}:{probe}"),
-            AttachSpec::PerfEvent { event_type, config, sample } => {
+            AttachSpec::Uprobe {
+                binary,
+                target: UprobeTarget::Symbol(s),
+                ..
+            } => write!(f, "{kind}:{binary}:{s}"),
+            AttachSpec::Uprobe {
+                binary,
+                target: UprobeTarget::Address(a),
+                ..
+            } => write!(f, "{kind}:{binary}:{a:#x}"),
+            AttachSpec::Usdt {
+                binary,
+                provider,
+                probe,
+            } => write!(f, "{kind}:{binary}:{provider}:{probe}"),
+            AttachSpec::PerfEvent {
+                event_type,
+                config,
+                sample,
+            } => {
                 let (sample_kind, n) = match sample {
                     PerfSample::Freq(n) => ("freq", n),
                     PerfSample::Period(n) => ("period", n),
@@ -326,22 +411,50 @@ mod tests {
     fn every_documented_form_parses_and_round_trips() {
         let cases = [
             ("kprobe:do_sys_openat2=on_open", "kprobe:do_sys_openat2"),
-            ("kretprobe:do_sys_openat2=on_ret", "kretprobe:do_sys_openat2"),
-            ("kprobe:re:^vfs_(read|write)$=on_vfs", "kprobe:re:^vfs_(read|write)$"),
-            ("tracepoint:syscalls:sys_enter_openat=f", "tracepoint:syscalls:sys_enter_openat"),
-            ("raw_tracepoint:sched_switch=f", "raw_tracepoint:sched_switch"),
-            ("uprobe:/usr/bin/bash:readline=f", "uprobe:/usr/bin/bash:readline"),
+            (
+                "kretprobe:do_sys_openat2=on_ret",
+                "kretprobe:do_sys_openat2",
+            ),
+            (
+                "kprobe:re:^vfs_(read|write)$=on_vfs",
+                "kprobe:re:^vfs_(read|write)$",
+            ),
+            (
+                "tracepoint:syscalls:sys_enter_openat=f",
+                "tracepoint:syscalls:sys_enter_openat",
+            ),
+            (
+                "raw_tracepoint:sched_switch=f",
+                "raw_tracepoint:sched_switch",
+            ),
+            (
+                "uprobe:/usr/bin/bash:readline=f",
+                "uprobe:/usr/bin/bash:readline",
+            ),
             ("uretprobe:c:malloc=f", "uretprobe:c:malloc"),
             ("uprobe:/bin/x:0x1234=f", "uprobe:/bin/x:0x1234"),
-            ("usdt:/usr/bin/python3:python:function__entry=f", "usdt:/usr/bin/python3:python:function__entry"),
-            ("perf_event:sw:cpu-clock:freq=99=f", "perf_event:1:0:freq=99"),
-            ("perf_event:hardware:cycles:period=100000=f", "perf_event:0:0:period=100000"),
+            (
+                "usdt:/usr/bin/python3:python:function__entry=f",
+                "usdt:/usr/bin/python3:python:function__entry",
+            ),
+            (
+                "perf_event:sw:cpu-clock:freq=99=f",
+                "perf_event:1:0:freq=99",
+            ),
+            (
+                "perf_event:hardware:cycles:period=100000=f",
+                "perf_event:0:0:period=100000",
+            ),
             ("kfunc:vfs_read=f", "kfunc:vfs_read"),
             ("kretfunc:vfs_read=f", "kretfunc:vfs_read"),
         ];
         for (text, shown) in cases {
             let (spec, func) = parse(text);
-            assert_eq!(func.as_deref(), Some(text.rsplit('=').next().unwrap()), "{text}");
+            assert_eq!(
+                func.as_deref(),
+                Some(text.rsplit('=').next().unwrap()),
+                "{text}"
+            );
             assert_eq!(spec.to_string(), shown, "{text}");
             assert_eq!(parse(shown).0, spec, "{shown} round trip");
         }
@@ -355,7 +468,14 @@ mod tests {
 
     #[test]
     fn bad_specs_say_what_was_expected() {
-        for bad in ["kprobe", "tracepoint:sched", "bogus:x=f", "uprobe:readline=f", "perf_event:sw:nope:freq=1=f", "perf_event:sw:cpu-clock:every=3"] {
+        for bad in [
+            "kprobe",
+            "tracepoint:sched",
+            "bogus:x=f",
+            "uprobe:readline=f",
+            "perf_event:sw:nope:freq=1=f",
+            "perf_event:sw:cpu-clock:every=3",
+        ] {
             let e = AttachSpec::parse_with_fn(bad).expect_err(bad);
             assert!(!e.message.is_empty() && !e.expected.is_empty(), "{bad}");
         }

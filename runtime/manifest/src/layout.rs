@@ -83,11 +83,13 @@ impl Type {
     #[must_use]
     pub fn size(&self) -> u32 {
         match self {
-            Type::Int { size, .. } | Type::Float { size } | Type::Enum { size, .. } => *size,
+            Type::Int { size, .. }
+            | Type::Float { size }
+            | Type::Enum { size, .. }
+            | Type::Struct { size, .. } => *size,
             Type::Bool => 1,
             Type::Pointer => 8,
             Type::Array { elem, len } => elem.size() * len,
-            Type::Struct { size, .. } => *size,
         }
     }
 

@@ -22,7 +22,7 @@ pub struct Manifest {
     pub maps: Vec<MapSpec>,
     /// `const volatile` globals, each of which becomes a command-line flag.
     pub params: Vec<Param>,
-    /// Whether the program calls `bpf_trace_printk`, so the tool should echo trace_pipe.
+    /// Whether the program calls `bpf_trace_printk`, so the tool should echo `trace_pipe`.
     pub trace_printk: bool,
 }
 
@@ -124,13 +124,19 @@ impl MapKind {
     /// Whether the kernel keeps one value per CPU for each key.
     #[must_use]
     pub fn is_percpu(self) -> bool {
-        matches!(self, MapKind::PercpuHash | MapKind::PercpuArray | MapKind::LruPercpuHash)
+        matches!(
+            self,
+            MapKind::PercpuHash | MapKind::PercpuArray | MapKind::LruPercpuHash
+        )
     }
 
     /// Whether every key always exists (arrays), so clearing means zeroing.
     #[must_use]
     pub fn is_array(self) -> bool {
-        matches!(self, MapKind::Array | MapKind::HistogramArray | MapKind::PercpuArray)
+        matches!(
+            self,
+            MapKind::Array | MapKind::HistogramArray | MapKind::PercpuArray
+        )
     }
 }
 

@@ -32,6 +32,9 @@ pub enum PayloadError {
 }
 
 /// Serializes a manifest and an object into payload bytes.
+///
+/// # Panics
+/// Never: the manifest types serialize infallibly to JSON.
 #[must_use]
 pub fn encode(manifest: &Manifest, object: &[u8]) -> Vec<u8> {
     let json = serde_json::to_vec(manifest).expect("manifest types always serialize");
@@ -45,15 +48,17 @@ pub fn encode(manifest: &Manifest, object: &[u8]) -> Vec<u8> {
 
 /// Splits payload bytes into the manifest and the object bytes (borrowed from `bytes`).
 pub fn decode(bytes: &[u8]) -> Result<(Manifest, &[u8]), PayloadError> {
-    let rest = bytes.strip_prefix(MAGIC.as_slice()).ok_or(PayloadError::BadMagic)?;
-    let truncated = || PayloadError::Truncated { len: bytes.len() };
-    let len_bytes: [u8; 4] = rest.get(..4).ok_or_else(truncated)?.try_into().expect("4 bytes");
-    let len = u32::from_le_bytes(len_bytes) as usize;
-    let json = rest.get(4..4 + len).ok_or_else(truncated)?;
     #[derive(serde::Deserialize)]
     struct Version {
         version: u32,
     }
+    let rest = bytes
+        .strip_prefix(MAGIC.as_slice())
+        .ok_or(PayloadError::BadMagic)?;
+    let truncated = || PayloadError::Truncated { len: bytes.len() };
+    let len_bytes = rest.get(..4).ok_or_else(truncated)?;
+    let len = u32::from_le_bytes([len_bytes[0], len_bytes[1], len_bytes[2], len_bytes[3]]) as usize;
+    let json = rest.get(4..4 + len).ok_or_else(truncated)?;
     let found = serde_json::from_slice::<Version>(json)?.version;
     if found != MANIFEST_VERSION {
         return Err(PayloadError::Version { found });
@@ -70,7 +75,11 @@ mod tests {
     fn manifest() -> Manifest {
         Manifest {
             version: MANIFEST_VERSION,
-            tool: ToolInfo { name: "t".into(), about: String::new(), source: "t.c".into() },
+            tool: ToolInfo {
+                name: "t".into(),
+                about: String::new(),
+                source: "t.c".into(),
+            },
             programs: vec![],
             maps: vec![],
             params: vec![],
@@ -90,9 +99,15 @@ mod tests {
     fn rejects_garbage_and_truncation_and_other_versions() {
         assert!(matches!(decode(b"nope"), Err(PayloadError::BadMagic)));
         let bytes = encode(&manifest(), b"");
-        assert!(matches!(decode(&bytes[..bytes.len() - 2]), Err(PayloadError::Truncated { .. })));
+        assert!(matches!(
+            decode(&bytes[..bytes.len() - 2]),
+            Err(PayloadError::Truncated { .. })
+        ));
         let mut m = manifest();
         m.version = 99;
-        assert!(matches!(decode(&encode(&m, b"")), Err(PayloadError::Version { found: 99 })));
+        assert!(matches!(
+            decode(&encode(&m, b"")),
+            Err(PayloadError::Version { found: 99 })
+        ));
     }
 }

@@ -1,0 +1,206 @@
+/* bccc/compat.h: what BCC-dialect C needs beyond vmlinux.h and libbpf, for both the libclang parse
+ * (parse.h includes this file) and the compile of rewritten C (which includes it first).
+ *
+ * - kernel macros that vmlinux.h cannot carry (it has types and enums, no #defines);
+ * - BCC helpers that libbpf lacks, with BCC's exact semantics (bpf_log2l(0) == 1, ...);
+ * - the macros the rewrite emits for map methods whose BCC semantics are more than one helper
+ *   call (increment, lookup_or_try_init). */
+#ifndef __BCCC_COMPAT_H
+#define __BCCC_COMPAT_H
+
+#include "bccc/base.h"
+
+/* ---- kernel macros (values of include/linux/*.h; the same on every architecture bccc targets) */
+#ifndef TASK_COMM_LEN
+#define TASK_COMM_LEN 16
+#endif
+#ifndef DNAME_INLINE_LEN
+#define DNAME_INLINE_LEN 32
+#endif
+#ifndef NAME_MAX
+#define NAME_MAX 255
+#endif
+#ifndef PATH_MAX
+#define PATH_MAX 4096
+#endif
+#ifndef AF_UNIX
+#define AF_UNIX 1
+#endif
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+#ifndef PF_KTHREAD
+#define PF_KTHREAD 0x00200000
+#endif
+#ifndef PF_EXITING
+#define PF_EXITING 0x00000004
+#endif
+#ifndef CAP_SYS_ADMIN
+#define CAP_SYS_ADMIN 21
+#endif
+#ifndef U8_MAX
+#define U8_MAX ((u8)~0U)
+#define U16_MAX ((u16)~0U)
+#define U32_MAX ((u32)~0U)
+#define U64_MAX ((u64)~0ULL)
+#define S32_MAX ((s32)(U32_MAX >> 1))
+#define S64_MAX ((s64)(U64_MAX >> 1))
+#endif
+#ifndef NSEC_PER_SEC
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_USEC 1000ULL
+#define USEC_PER_SEC 1000000ULL
+#define USEC_PER_MSEC 1000ULL
+#define MSEC_PER_SEC 1000ULL
+#endif
+#ifndef S_IFMT
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFLNK 0120000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_IFDIR 0040000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
+#define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
+#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
+#define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
+#define S_ISSOCK(m) (((m) & S_IFMT) == S_IFSOCK)
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
+#endif
+#ifndef min_t
+#define min_t(type, x, y) ({ type __x = (x); type __y = (y); __x < __y ? __x : __y; })
+#define max_t(type, x, y) ({ type __x = (x); type __y = (y); __x > __y ? __x : __y; })
+#endif
+#ifndef ntohs
+#define ntohs(x) bpf_ntohs(x)
+#define htons(x) bpf_htons(x)
+#define ntohl(x) bpf_ntohl(x)
+#define htonl(x) bpf_htonl(x)
+#define be16_to_cpu(x) bpf_ntohs(x)
+#define be32_to_cpu(x) bpf_ntohl(x)
+#endif
+/* Annotations of kernel headers that vmlinux.h does not define. */
+#ifndef __user
+#define __user
+#endif
+#ifndef __kernel
+#define __kernel
+#endif
+#ifndef __rcu
+#define __rcu
+#endif
+
+/* ---- BCC helpers (helpers.h) ---------------------------------------------------------------- */
+#define BPF_MAX_STACK_DEPTH 127
+
+/* A stack trace map's value, as BCC declares it. */
+struct bpf_stacktrace {
+	u64 ip[BPF_MAX_STACK_DEPTH];
+};
+
+/* floor(log2(v)) for v > 0, and 0 for 0. */
+static __always_inline unsigned int bpf_log2(unsigned int v)
+{
+	unsigned int r, shift;
+
+	r = (v > 0xFFFF) << 4;
+	v >>= r;
+	shift = (v > 0xFF) << 3;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0xF) << 2;
+	v >>= shift;
+	r |= shift;
+	shift = (v > 0x3) << 1;
+	v >>= shift;
+	r |= shift;
+	r |= (v >> 1);
+	return r;
+}
+
+/* BCC's histogram slot: floor(log2(v)) + 1, and 1 for 0 (slot i holds [2^(i-1), 2^i - 1]). */
+static __always_inline unsigned int bpf_log2l(unsigned long v)
+{
+	unsigned int hi = v >> 32;
+
+	if (hi)
+		return bpf_log2(hi) + 32 + 1;
+	return bpf_log2(v) + 1;
+}
+
+#define lock_xadd(ptr, val) ((void)__sync_fetch_and_add(ptr, val))
+
+/* bpf_trace_printk(fmt, ...) as BCC has it: the format is copied into a stack array, so it
+ * needs no global data. */
+#define bccc_printk(fmt, ...)                                                          \
+	({                                                                             \
+		char ____fmt[] = fmt;                                                  \
+		bpf_trace_printk(____fmt, sizeof(____fmt), ##__VA_ARGS__);             \
+	})
+
+/* Reading __data_loc fields of tracepoint records (BCC's TP_DATA_LOC_READ*). The field name
+ * is spelled __data_loc_<f> in vmlinux.h's trace_event_raw_* structs; parse.h respells it. */
+#define __BCCC_DATA_LOC(field) __data_loc_##field
+#define TP_DATA_LOC_READ_CONST(dst, field, length)                                     \
+	bpf_probe_read_kernel((void *)(dst), (length),                                 \
+			      (char *)args + (args->__BCCC_DATA_LOC(field) & 0xFFFF))
+#define TP_DATA_LOC_READ(dst, field)                                                   \
+	bpf_probe_read_kernel((void *)(dst), (args->__BCCC_DATA_LOC(field) >> 16),     \
+			      (char *)args + (args->__BCCC_DATA_LOC(field) & 0xFFFF))
+#define TP_DATA_LOC_READ_STR(dst, field, length)                                       \
+	bpf_probe_read_kernel_str((void *)(dst), (length),                             \
+				  (char *)args + (args->__BCCC_DATA_LOC(field) & 0xFFFF))
+
+/* ---- map methods the rewrite emits (BTF-defined maps: `.key`/`.value` are typed pointers) ---- */
+
+/* The `insert` argument of bccc_map_increment: BCC inserts missing keys only in HASH maps. */
+#define BCCC_INSERT_MISSING 1
+#define BCCC_NO_INSERT 0
+
+#define __bccc_add(p, v) (*(p) += (v))
+#define __bccc_atomic_add(p, v) lock_xadd(p, v)
+
+/* m.increment(k[, inc]) / m.atomic_increment(k[, inc]): the key is taken by value; a missing
+ * key is inserted (non-atomically) with value inc when `insert` is BCCC_INSERT_MISSING. */
+#define __bccc_map_increment(_m, _k, _inc, _insert, _add)                              \
+	({                                                                             \
+		__typeof__(*(_m).key) __bccc_key = (_k);                               \
+		__typeof__(*(_m).value) *__bccc_leaf =                                 \
+			bpf_map_lookup_elem(&(_m), &__bccc_key);                       \
+		if (__bccc_leaf) {                                                     \
+			_add(__bccc_leaf, (_inc));                                     \
+		} else if (_insert) {                                                  \
+			__typeof__(*(_m).value) __bccc_zero;                           \
+			__builtin_memset(&__bccc_zero, 0, sizeof(__bccc_zero));        \
+			__bccc_zero += (_inc);                                         \
+			bpf_map_update_elem(&(_m), &__bccc_key, &__bccc_zero,          \
+					    BPF_NOEXIST);                              \
+		}                                                                      \
+	})
+#define bccc_map_increment(m, k, inc, insert) __bccc_map_increment(m, k, inc, insert, __bccc_add)
+#define bccc_map_atomic_increment(m, k, inc, insert)                                   \
+	__bccc_map_increment(m, k, inc, insert, __bccc_atomic_add)
+
+/* m.lookup_or_try_init(&k, &init): the value for k, inserting init first when k is missing;
+ * NULL only when the map is full. */
+static __always_inline void *bccc_map_lookup_or_try_init(void *map, const void *key, const void *init)
+{
+	void *val = bpf_map_lookup_elem(map, key);
+	long err;
+
+	if (val)
+		return val;
+	err = bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	if (err && err != -17 /* EEXIST: another CPU inserted it first */)
+		return 0;
+	return bpf_map_lookup_elem(map, key);
+}
+
+#endif /* __BCCC_COMPAT_H */

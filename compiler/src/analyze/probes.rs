@@ -1,0 +1,257 @@
+//! Which functions are BPF programs, how each attaches, and its `SEC(...)` name.
+
+use bccc_ffi::clang::{Cursor, CursorKind};
+use bccc_manifest::AttachSpec;
+
+use super::{Probe, ProbeKind, ProbeParam, diagnostics};
+use crate::diagnostics::Diagnostic;
+use crate::parse::TracepointFormat;
+use crate::source::{SourceFile, Span};
+
+/// Most extra arguments a `pt_regs` probe may take (`PT_REGS_PARM1..5` exist on every arch).
+const MAX_REG_ARGS: usize = 5;
+
+/// A function definition in the user's file, with the spans the rewrite needs.
+#[derive(Debug, Clone)]
+pub(crate) struct FnDef<'tu> {
+    pub(crate) cursor: Cursor<'tu>,
+    pub(crate) name: String,
+    pub(crate) span: Span,
+    pub(crate) name_span: Span,
+    pub(crate) header_span: Span,
+    pub(crate) body: Cursor<'tu>,
+    pub(crate) body_start: u32,
+    pub(crate) params: Vec<ProbeParam>,
+    /// The macro the function's header comes from (`TRACEPOINT_PROBE`), if any.
+    pub(crate) macro_name: Option<String>,
+    pub(crate) is_static: bool,
+}
+
+/// Reads a function definition; `expansions` are the main file's macro expansions.
+pub(crate) fn fn_def<'tu>(
+    c: Cursor<'tu>,
+    file: &SourceFile,
+    expansions: &[(String, Span)],
+) -> Option<FnDef<'tu>> {
+    let body = c
+        .children()
+        .into_iter()
+        .find(|k| k.kind() == CursorKind::CompoundStmt)?;
+    let (body_start, _) = body.main_file_range()?;
+    let (start, end) = c.main_file_range()?;
+    let name = c.spelling();
+    let loc = c.location();
+    let macro_hit = expansions
+        .iter()
+        .find(|(_, s)| s.start <= loc.offset && loc.offset < s.end.max(s.start + 1));
+    let (header_span, name_span, macro_name) = match macro_hit {
+        Some((m, s)) if c.is_from_macro() => (*s, *s, Some(m.clone())),
+        _ => {
+            let header_end = start
+                + file.text()[start as usize..body_start as usize]
+                    .trim_end()
+                    .len() as u32;
+            (
+                Span::new(start, header_end),
+                Span::new(loc.offset, loc.offset + name.len() as u32),
+                None,
+            )
+        }
+    };
+    let params = c
+        .arguments()
+        .iter()
+        .map(|p| ProbeParam {
+            name: p.spelling(),
+            ty: p.ty().spelling(),
+            span: p
+                .main_file_range()
+                .map(|(a, b)| Span::new(a, b))
+                .unwrap_or_default(),
+        })
+        .collect();
+    Some(FnDef {
+        cursor: c,
+        name,
+        span: Span::new(start, end),
+        name_span,
+        header_span,
+        body,
+        body_start,
+        params,
+        macro_name,
+        is_static: c.is_static(),
+    })
+}
+
+/// The section for an attach spec, or `None` for kinds bccc cannot build yet.
+fn section_for(spec: &AttachSpec) -> Option<String> {
+    Some(match spec {
+        AttachSpec::Kprobe { retprobe, .. } | AttachSpec::KprobeRegex { retprobe, .. } => {
+            if *retprobe { "kretprobe" } else { "kprobe" }.to_owned()
+        }
+        AttachSpec::Tracepoint { category, event } => format!("tracepoint/{category}/{event}"),
+        AttachSpec::RawTracepoint { event } => format!("raw_tp/{event}"),
+        AttachSpec::Uprobe { retprobe, .. } => {
+            if *retprobe { "uretprobe" } else { "uprobe" }.to_owned()
+        }
+        AttachSpec::Usdt { .. } | AttachSpec::PerfEvent { .. } | AttachSpec::Kfunc { .. } => {
+            return None;
+        }
+    })
+}
+
+/// The BPF program type family of a section, for conflicts between attach specs.
+fn family(section: &str) -> &str {
+    match section.split('/').next().unwrap_or(section) {
+        "kprobe" | "kretprobe" | "uprobe" | "uretprobe" => "kprobe",
+        other => other,
+    }
+}
+
+/// Classifies a non-static function; `specs` are the attach specs naming it (directives and
+/// `--attach`). `Ok(None)` never happens for a function with a body: it is a probe or an error.
+#[expect(
+    clippy::result_large_err,
+    reason = "Diagnostic is the stage's error type; one per function"
+)]
+pub(crate) fn classify(
+    f: &FnDef<'_>,
+    file: &SourceFile,
+    tracepoints: &[TracepointFormat],
+    specs: &[AttachSpec],
+) -> Result<Probe, Diagnostic> {
+    let name = &f.name;
+    let tp_param = f.params.first().and_then(|p| {
+        let st =
+            p.ty.trim_end_matches('*')
+                .trim()
+                .strip_prefix("struct ")?
+                .to_owned();
+        tracepoints.iter().find(|t| t.struct_name() == st)
+    });
+    let (kind, named_section, named_attach) = if let Some(tp) = tp_param {
+        let spec = AttachSpec::Tracepoint {
+            category: tp.category.clone(),
+            event: tp.event.clone(),
+        };
+        let kind = ProbeKind::Tracepoint {
+            category: tp.category.clone(),
+            event: tp.event.clone(),
+        };
+        (
+            kind,
+            Some(format!("tracepoint/{}/{}", tp.category, tp.event)),
+            Some(spec),
+        )
+    } else if let Some(ev) = name.strip_prefix("raw_tracepoint__") {
+        let spec = AttachSpec::RawTracepoint { event: ev.into() };
+        (
+            ProbeKind::RawTracepoint { event: ev.into() },
+            Some(format!("raw_tp/{ev}")),
+            Some(spec),
+        )
+    } else if let Some((sym, ret)) = name
+        .strip_prefix("kprobe__")
+        .map(|s| (s, false))
+        .or_else(|| name.strip_prefix("kretprobe__").map(|s| (s, true)))
+    {
+        let spec = AttachSpec::Kprobe {
+            symbol: sym.into(),
+            retprobe: ret,
+        };
+        let section = format!("{}/{sym}", if ret { "kretprobe" } else { "kprobe" });
+        (
+            ProbeKind::Kprobe {
+                symbol: sym.into(),
+                retprobe: ret,
+            },
+            Some(section),
+            Some(spec),
+        )
+    } else if name.starts_with("kfunc__") || name.starts_with("kretfunc__") {
+        let kind = if name.starts_with("kfunc__") {
+            "kfunc"
+        } else {
+            "kretfunc"
+        };
+        return Err(diagnostics::unsupported_attach(file, f.name_span, kind));
+    } else {
+        (ProbeKind::Attached, None, None)
+    };
+    if named_section.is_none() && specs.is_empty() {
+        return Err(diagnostics::unattached_function(file, f.name_span, name));
+    }
+    let mut section = named_section;
+    for spec in specs {
+        let Some(sec) = section_for(spec) else {
+            return Err(diagnostics::unsupported_attach(
+                file,
+                f.name_span,
+                spec.kind_name(),
+            ));
+        };
+        match &section {
+            None => section = Some(sec),
+            Some(s) if family(s) != family(&sec) => {
+                return Err(diagnostics::conflicting_attach(
+                    file,
+                    f.name_span,
+                    family(s),
+                    family(&sec),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let section = section.unwrap_or_default();
+    if family(&section) == "kprobe" {
+        check_reg_params(f, file)?;
+    }
+    let attach = named_attach
+        .into_iter()
+        .chain(specs.iter().cloned())
+        .collect();
+    Ok(Probe {
+        function: name.clone(),
+        kind,
+        section,
+        attach,
+        span: f.span,
+        name_span: f.name_span,
+        header_span: f.header_span,
+        body_start: f.body_start,
+        params: f.params.clone(),
+        from_macro: f.macro_name.is_some(),
+    })
+}
+
+#[expect(
+    clippy::result_large_err,
+    reason = "Diagnostic is the stage's error type"
+)]
+fn check_reg_params(f: &FnDef<'_>, file: &SourceFile) -> Result<(), Diagnostic> {
+    let extra = f.params.get(1..).unwrap_or_default();
+    let span = || {
+        let (a, b) = (
+            extra.first().map_or(f.header_span.start, |p| p.span.start),
+            extra.last().map_or(0, |p| p.span.end),
+        );
+        Span::new(a, b.max(a))
+    };
+    if extra.len() > MAX_REG_ARGS {
+        return Err(diagnostics::bad_probe_params(
+            file,
+            span(),
+            &format!("{} arguments after ctx", extra.len()),
+        ));
+    }
+    if extra.iter().any(|p| p.name.is_empty()) {
+        return Err(diagnostics::bad_probe_params(
+            file,
+            span(),
+            "every argument needs a name",
+        ));
+    }
+    Ok(())
+}

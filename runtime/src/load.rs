@@ -1,0 +1,103 @@
+//! Loading: the embedded object bytes + parameter values → a loaded libbpf [`Object`] (programs
+//! verified, maps created), or one clear [`RunError`] naming the refused probe and its line.
+
+use bccc_manifest::{Manifest, ParamValue};
+use libbpf_rs::{ErrorKind, Object, ObjectBuilder};
+
+use crate::cli;
+use crate::error::{ProbeRef, RunError};
+use crate::libbpf_log;
+use crate::sys;
+
+/// Verifier log lines shown with a rejection.
+const VERIFIER_TAIL: usize = 20;
+
+/// The probe named `program`, with its source line when the manifest knows it.
+#[must_use]
+pub(crate) fn probe_ref(manifest: &Manifest, program: &str) -> ProbeRef {
+    let loc = manifest
+        .programs
+        .iter()
+        .find(|p| p.name == program)
+        .map(|p| format!("{}:{}", manifest.tool.source, p.loc.line))
+        .unwrap_or_default();
+    ProbeRef {
+        program: program.to_owned(),
+        loc,
+    }
+}
+
+/// Opens the object (named after the tool), writes parameters into its read-only data, loads.
+pub(crate) fn load(
+    manifest: &Manifest,
+    object: &[u8],
+    params: &[ParamValue],
+) -> Result<Object, RunError> {
+    let mut builder = ObjectBuilder::default();
+    builder
+        .name(&manifest.tool.name)
+        .map_err(|e| RunError::Open(e.to_string()))?;
+    let mut open = builder
+        .open_memory(object)
+        .map_err(|e| RunError::Open(e.to_string()))?;
+    let mut sections: Vec<&str> = manifest.params.iter().map(|p| p.section.as_str()).collect();
+    sections.dedup();
+    for section in sections {
+        // libbpf names internal maps `<object name prefix><section>`, e.g. `opensnoo.rodata`.
+        let mut written = false;
+        for mut map in open.maps_mut() {
+            if !map.name().to_string_lossy().ends_with(section) {
+                continue;
+            }
+            if let Some(image) = map.initial_value_mut() {
+                cli::write_params(image, section, &manifest.params, params)?;
+                written = true;
+            }
+        }
+        if !written {
+            return Err(RunError::Missing {
+                what: "data section",
+                name: section.to_owned(),
+            });
+        }
+    }
+    open.load().map_err(|e| classify(manifest, &e))
+}
+
+/// Turns a load error plus libbpf's log into the message the user sees.
+fn classify(manifest: &Manifest, e: &libbpf_rs::Error) -> RunError {
+    let denied = matches!(e.kind(), ErrorKind::PermissionDenied);
+    if denied && !sys::privileges().sufficient() {
+        return RunError::NeedsRoot;
+    }
+    let lines = libbpf_log::recent();
+    let Some(failure) = libbpf_log::verifier_failure(&lines, VERIFIER_TAIL) else {
+        let skip = lines.len().saturating_sub(VERIFIER_TAIL);
+        return RunError::Load {
+            reason: e.to_string(),
+            tail: lines[skip..].to_vec(),
+        };
+    };
+    let section = manifest
+        .programs
+        .iter()
+        .find(|p| p.name == failure.program)
+        .map(|p| p.section.as_str());
+    let tracing = section.is_some_and(|s| {
+        ["fentry", "fexit", "fmod_ret", "lsm", "tp_btf"]
+            .iter()
+            .any(|k| s.starts_with(k))
+    });
+    let mut reason = e.to_string();
+    if denied && tracing && failure.tail.is_empty() {
+        reason.push_str(
+            " (this kernel does not allow BTF trampoline programs such as fentry/fexit here; \
+             build the probe as a kprobe or tracepoint instead)",
+        );
+    }
+    RunError::Verifier {
+        probe: probe_ref(manifest, &failure.program),
+        reason,
+        tail: failure.tail,
+    }
+}

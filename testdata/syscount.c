@@ -1,0 +1,23 @@
+/*
+ * syscount: count system calls per process.
+ *
+ * Every system call entry (raw_syscalls:sys_enter) adds one to its process's
+ * counter; the tool prints the processes with the most system calls.
+ * --targ-pid PID counts only that process.
+ */
+
+/* Set before load: 0 counts every process. */
+const volatile int targ_pid = 0;
+
+BPF_HASH(counts, u32, u64, 10240);
+
+TRACEPOINT_PROBE(raw_syscalls, sys_enter)
+{
+    u32 pid = bpf_get_current_pid_tgid() >> 32;
+
+    if (targ_pid && pid != targ_pid)
+        return 0;
+
+    counts.increment(pid);
+    return 0;
+}
