@@ -17,14 +17,32 @@ fn every_bad_input_gives_a_snapshotted_diagnostic_and_no_output() {
     for case in cases {
         let name = case.file_stem().unwrap().to_string_lossy().into_owned();
         let out_path = dir.join(&name);
-        let out = common::bccc().arg("build").arg(&case).arg("-o").arg(&out_path).output().unwrap();
+        let out = common::bccc()
+            .arg("build")
+            .arg(&case)
+            .arg("-o")
+            .arg(&out_path)
+            .output()
+            .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(!out.status.success(), "{name}: bccc accepted bad input:\n{stderr}");
+        assert!(
+            !out.status.success(),
+            "{name}: bccc accepted bad input:\n{stderr}"
+        );
         assert!(!out_path.exists(), "{name}: output written despite errors");
-        assert!(stderr.contains("bccc::E"), "{name}: no diagnostic code in:\n{stderr}");
-        assert!(stderr.contains(&format!("{name}.c:")), "{name}: no span in the user's file:\n{stderr}");
+        assert!(
+            stderr.contains("bccc::E"),
+            "{name}: no diagnostic code in:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("{name}.c:")),
+            "{name}: no span in the user's file:\n{stderr}"
+        );
         insta::assert_snapshot!(format!("diagnostic__{name}"), stderr);
     }
-    let left: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert!(left.is_empty(), "failed builds left files behind: {left:?}");
 }

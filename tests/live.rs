@@ -13,7 +13,8 @@ use std::time::Duration;
 /// Live tests run one at a time: they trace system-wide and check for leftover programs.
 fn serial() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What a tool printed and how it exited.
@@ -68,19 +69,38 @@ fn run_tool(bin: &Path, args: &[&str], workload: impl FnOnce(&Child), stop: Opti
     if ready {
         workload(&child);
         if let Some(sig) = stop {
-            let ok = Command::new("kill").arg(format!("-{sig}")).arg(child.id().to_string()).status();
+            let ok = Command::new("kill")
+                .arg(format!("-{sig}"))
+                .arg(child.id().to_string())
+                .status();
             assert!(ok.is_ok_and(|s| s.success()), "kill -{sig} failed");
         }
     }
     let status = child.wait().unwrap();
-    let run = Run { stdout: out_reader.join().unwrap(), stderr: err_reader.join().unwrap(), status };
-    assert!(ready, "{} never became ready:\nstdout:\n{}\nstderr:\n{}", bin.display(), run.stdout, run.stderr);
+    let run = Run {
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+        status,
+    };
+    assert!(
+        ready,
+        "{} never became ready:\nstdout:\n{}\nstderr:\n{}",
+        bin.display(),
+        run.stdout,
+        run.stderr
+    );
     run
 }
 
 impl Run {
     fn assert_success(&self, what: &str) {
-        assert!(self.status.success(), "{what} exited with {}:\nstdout:\n{}\nstderr:\n{}", self.status, self.stdout, self.stderr);
+        assert!(
+            self.status.success(),
+            "{what} exited with {}:\nstdout:\n{}\nstderr:\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
     }
 }
 
@@ -88,14 +108,22 @@ impl Run {
 fn leftover_programs(names: &[&str]) -> Vec<String> {
     // Program fds close with the process; give the kernel a moment to release them.
     std::thread::sleep(Duration::from_millis(300));
-    let out = Command::new("bpftool").args(["-j", "prog", "show"]).output().expect("run bpftool");
-    let progs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("bpftool prints JSON");
+    let out = Command::new("bpftool")
+        .args(["-j", "prog", "show"])
+        .output()
+        .expect("run bpftool");
+    let progs: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("bpftool prints JSON");
     progs
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|p| p["name"].as_str())
-        .filter(|n| names.iter().any(|want| want.starts_with(n) || n.starts_with(want)))
+        .filter(|n| {
+            names
+                .iter()
+                .any(|want| want.starts_with(n) || n.starts_with(want))
+        })
         .map(str::to_owned)
         .collect()
 }
@@ -105,9 +133,17 @@ fn built_tools_are_static_executables() {
     let dir = common::scratch("live-static");
     let bin = build_tool("opensnoop", &dir, &[]);
     let ldd = Command::new("ldd").arg(&bin).output().unwrap();
-    let text = format!("{}{}", String::from_utf8_lossy(&ldd.stdout), String::from_utf8_lossy(&ldd.stderr));
-    assert!(text.contains("not a dynamic executable") || text.contains("statically linked"), "ldd says:\n{text}");
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&bin).unwrap().permissions());
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&ldd.stdout),
+        String::from_utf8_lossy(&ldd.stderr)
+    );
+    assert!(
+        text.contains("not a dynamic executable") || text.contains("statically linked"),
+        "ldd says:\n{text}"
+    );
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&bin).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o755, "tool mode");
 }
 
@@ -134,11 +170,26 @@ fn opensnoop_prints_the_pid_comm_and_path_of_an_open() {
         assert!(header.contains(col), "header {header:?} lacks {col}");
     }
     let path_text = path.to_str().unwrap();
-    let hits: Vec<&str> = run.stdout.lines().filter(|l| l.contains(path_text)).collect();
-    assert_eq!(hits.len(), 3, "expected 3 opens of {path_text}:\n{}", run.stdout);
+    let hits: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(path_text))
+        .collect();
+    assert_eq!(
+        hits.len(),
+        3,
+        "expected 3 opens of {path_text}:\n{}",
+        run.stdout
+    );
     let pid = std::process::id().to_string();
-    assert!(hits.iter().all(|l| l.split_whitespace().any(|w| w == pid)), "pid {pid} missing:\n{hits:#?}");
-    assert!(leftover_programs(&["tracepoint__sys", "tracepoint__syscalls__sys_enter_openat"]).is_empty());
+    assert!(
+        hits.iter().all(|l| l.split_whitespace().any(|w| w == pid)),
+        "pid {pid} missing:\n{hits:#?}"
+    );
+    assert!(
+        leftover_programs(&["tracepoint__sys", "tracepoint__syscalls__sys_enter_openat"])
+            .is_empty()
+    );
 }
 
 #[test]
@@ -148,7 +199,12 @@ fn opensnoop_json_lines_and_sigint_exit_cleanly() {
     let dir = common::scratch("live-opensnoop-json");
     let bin = build_tool("opensnoop", &dir, &[]);
     let path = dir.join("json-open-target");
-    let run = run_tool(&bin, &["--json"], |_| drop(std::fs::File::open(&path)), Some("INT"));
+    let run = run_tool(
+        &bin,
+        &["--json"],
+        |_| drop(std::fs::File::open(&path)),
+        Some("INT"),
+    );
     run.assert_success("opensnoop --json after SIGINT");
     let line = run
         .stdout
@@ -156,7 +212,11 @@ fn opensnoop_json_lines_and_sigint_exit_cleanly() {
         .find(|l| l.contains("json-open-target"))
         .unwrap_or_else(|| panic!("no event for the open:\n{}", run.stdout));
     let v: serde_json::Value = serde_json::from_str(line).expect("a JSON object per line");
-    assert_eq!(v["pid"].as_u64(), Some(u64::from(std::process::id())), "{line}");
+    assert_eq!(
+        v["pid"].as_u64(),
+        Some(u64::from(std::process::id())),
+        "{line}"
+    );
     assert_eq!(v["fname"].as_str(), path.to_str(), "{line}");
 }
 
@@ -178,11 +238,24 @@ fn syscount_counts_the_syscalls_of_a_filtered_pid() {
         None,
     );
     run.assert_success("syscount");
-    let rows: Vec<Vec<&str>> = run.stdout.lines().skip(1).map(|l| l.split_whitespace().collect()).collect();
+    let rows: Vec<Vec<&str>> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
     assert!(!rows.is_empty(), "no rows:\n{}", run.stdout);
-    assert!(rows.iter().all(|r| r.first() == Some(&me.as_str())), "the filter let other pids in:\n{}", run.stdout);
+    assert!(
+        rows.iter().all(|r| r.first() == Some(&me.as_str())),
+        "the filter let other pids in:\n{}",
+        run.stdout
+    );
     let count: u64 = rows[0].last().unwrap().parse().unwrap();
-    assert!(count >= 50, "counted {count} syscalls for 50 stats:\n{}", run.stdout);
+    assert!(
+        count >= 50,
+        "counted {count} syscalls for 50 stats:\n{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -202,8 +275,16 @@ fn runqlat_prints_a_log2_histogram() {
         None,
     );
     run.assert_success("runqlat");
-    assert!(run.stdout.contains(" : count     distribution"), "no histogram header:\n{}", run.stdout);
-    let rows = run.stdout.lines().filter(|l| l.contains(" -> ") && l.ends_with('|')).count();
+    assert!(
+        run.stdout.contains(" : count     distribution"),
+        "no histogram header:\n{}",
+        run.stdout
+    );
+    let rows = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(" -> ") && l.ends_with('|'))
+        .count();
     assert!(rows >= 1, "no histogram rows:\n{}", run.stdout);
 }
 
@@ -231,7 +312,10 @@ fn exitsnoop_reports_a_child_exit_with_its_parent() {
         .lines()
         .find(|l| l.split_whitespace().next() == Some(&child_pid.to_string()))
         .unwrap_or_else(|| panic!("no exit of {child_pid}:\n{}", run.stdout));
-    assert!(line.split_whitespace().any(|w| w == me), "parent {me} (read through task->real_parent->tgid) missing: {line}");
+    assert!(
+        line.split_whitespace().any(|w| w == me),
+        "parent {me} (read through task->real_parent->tgid) missing: {line}"
+    );
 }
 
 #[test]
@@ -247,7 +331,11 @@ fn uprobe_counts_calls_of_our_target_function() {
         &bin,
         &["-d", "2"],
         |_| {
-            let mut c = Command::new(&target).arg("7").stdout(Stdio::null()).spawn().unwrap();
+            let mut c = Command::new(&target)
+                .arg("7")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap();
             target_pid = c.id();
             assert!(c.wait().unwrap().success());
         },
@@ -274,11 +362,24 @@ fn raw_tracepoint_counts_context_switches() {
     common::kernel_fs();
     let dir = common::scratch("live-rawtp");
     let bin = build_tool("rawtp_switch", &dir, &[]);
-    let run = run_tool(&bin, &["-d", "1"], |_| std::thread::sleep(Duration::from_millis(200)), None);
+    let run = run_tool(
+        &bin,
+        &["-d", "1"],
+        |_| std::thread::sleep(Duration::from_millis(200)),
+        None,
+    );
     run.assert_success("rawtp_switch");
-    let counts: Vec<u64> =
-        run.stdout.lines().skip(1).filter_map(|l| l.split_whitespace().last()?.parse().ok()).collect();
-    assert!(counts.iter().sum::<u64>() > 0, "no switches counted:\n{}", run.stdout);
+    let counts: Vec<u64> = run
+        .stdout
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().last()?.parse().ok())
+        .collect();
+    assert!(
+        counts.iter().sum::<u64>() > 0,
+        "no switches counted:\n{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -293,10 +394,22 @@ fn kprobe_tool_fails_plainly_here_and_leaves_nothing_attached() {
     // This kernel is built without CONFIG_KPROBES (tracefs then has no kprobe_events); the VM
     // matrix attaches kprobes on kernels that have them.
     if Path::new("/sys/kernel/tracing/kprobe_events").exists() {
-        assert!(out.status.success(), "kprobes exist here, yet the tool failed:\n{stderr}");
+        assert!(
+            out.status.success(),
+            "kprobes exist here, yet the tool failed:\n{stderr}"
+        );
     } else {
-        assert!(!out.status.success(), "kprobe attach cannot work on this kernel, yet the tool succeeded");
-        assert!(stderr.contains("do_nanosleep") && stderr.contains("kprobe"), "message does not name the probe:\n{stderr}");
+        assert!(
+            !out.status.success(),
+            "kprobe attach cannot work on this kernel, yet the tool succeeded"
+        );
+        assert!(
+            stderr.contains("do_nanosleep") && stderr.contains("kprobe"),
+            "message does not name the probe:\n{stderr}"
+        );
     }
-    assert!(leftover_programs(&["kprobe__do_nano", "kretprobe__do_n"]).is_empty(), "programs left loaded");
+    assert!(
+        leftover_programs(&["kprobe__do_nano", "kretprobe__do_n"]).is_empty(),
+        "programs left loaded"
+    );
 }

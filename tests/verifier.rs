@@ -26,5 +26,9 @@ fn every_testdata_program_passes_the_verifier() {
             Err(e) => failures.push(format!("{name}: {e:#}")),
         }
     }
-    assert!(failures.is_empty(), "verifier rejected:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "verifier rejected:\n{}",
+        failures.join("\n")
+    );
 }

@@ -29,7 +29,11 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with no span yet (add one with [`Diagnostic::label`]).
     #[must_use]
-    pub fn error(code: &'static str, message: impl Into<String>, help: impl Into<String>) -> Diagnostic {
+    pub fn error(
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             code,
             message: message.into(),
@@ -42,8 +46,15 @@ impl Diagnostic {
 
     /// A warning with no span yet.
     #[must_use]
-    pub fn warning(code: &'static str, message: impl Into<String>, help: impl Into<String>) -> Diagnostic {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(code, message, help) }
+    pub fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message, help)
+        }
     }
 
     /// Adds a labelled span in `file`.
@@ -92,14 +103,16 @@ impl miette::Diagnostic for Diagnostic {
         if self.labels.is_empty() {
             return None;
         }
-        Some(Box::new(self.labels.iter().enumerate().map(|(i, (span, text))| {
-            let label = (!text.is_empty()).then(|| text.clone());
-            if i == 0 {
-                LabeledSpan::new_primary_with_span(label, *span)
-            } else {
-                LabeledSpan::new_with_span(label, *span)
-            }
-        })))
+        Some(Box::new(self.labels.iter().enumerate().map(
+            |(i, (span, text))| {
+                let label = (!text.is_empty()).then(|| text.clone());
+                if i == 0 {
+                    LabeledSpan::new_primary_with_span(label, *span)
+                } else {
+                    LabeledSpan::new_with_span(label, *span)
+                }
+            },
+        )))
     }
 }
 
@@ -121,7 +134,11 @@ impl Diagnostics {
 
     /// `Ok(value)` when there are no errors, else `Err(self)`.
     pub fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
-        if self.has_errors() { Err(self) } else { Ok(value) }
+        if self.has_errors() {
+            Err(self)
+        } else {
+            Ok(value)
+        }
     }
 
     /// Renders every diagnostic as miette does on a terminal, with or without colour.
@@ -138,7 +155,9 @@ impl Diagnostics {
         let handler = miette::GraphicalReportHandler::new_themed(theme).with_width(100);
         let mut out = String::new();
         for d in &self.0 {
-            handler.render_report(&mut out, d).expect("rendering to a String cannot fail");
+            handler
+                .render_report(&mut out, d)
+                .expect("rendering to a String cannot fail");
         }
         out
     }

@@ -92,7 +92,9 @@ impl From<Diagnostic> for BuildError {
 /// The default output path for an input and an emit kind: `./<stem>`, `./<stem>.bpf.o`, ...
 #[must_use]
 pub fn default_output(input: &Path, emit: Emit) -> PathBuf {
-    let stem = input.file_stem().map_or_else(|| "tool".into(), |s| s.to_string_lossy().into_owned());
+    let stem = input
+        .file_stem()
+        .map_or_else(|| "tool".into(), |s| s.to_string_lossy().into_owned());
     PathBuf::from(match emit {
         Emit::Bin | Emit::Crate => stem,
         Emit::Obj => format!("{stem}.bpf.o"),
@@ -160,7 +162,13 @@ pub fn frontend(opts: &BuildOptions) -> Result<Frontend, BuildError> {
         analyze::analyze(&parsed, &source, &cli_attach)?
     };
     let rewritten = rewrite::rewrite(&source, &program, &env)?;
-    Ok(Frontend { source, env, program, rewritten, warnings })
+    Ok(Frontend {
+        source,
+        env,
+        program,
+        rewritten,
+        warnings,
+    })
 }
 
 /// Runs every stage and writes the requested output; returns the path written and the warnings.
@@ -168,7 +176,10 @@ pub fn frontend(opts: &BuildOptions) -> Result<Frontend, BuildError> {
 /// # Panics
 /// Never: the manifest types serialize infallibly.
 pub fn build(opts: &BuildOptions) -> Result<(PathBuf, Diagnostics), BuildError> {
-    let out = opts.output.clone().unwrap_or_else(|| default_output(&opts.input, opts.emit));
+    let out = opts
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&opts.input, opts.emit));
     let fe = frontend(opts)?;
     if opts.emit == Emit::C {
         package::write_atomic(&out, fe.rewritten.text.as_bytes(), 0o644)?;
@@ -183,7 +194,9 @@ pub fn build(opts: &BuildOptions) -> Result<(PathBuf, Diagnostics), BuildError> 
         .into());
     }
     let object = compile::compile(&fe.source, &fe.rewritten, &fe.env, &opts.defines)?;
-    let name = out.file_name().map_or_else(|| "tool".into(), |n| n.to_string_lossy().into_owned());
+    let name = out
+        .file_name()
+        .map_or_else(|| "tool".into(), |n| n.to_string_lossy().into_owned());
     let manifest = package::manifest(&fe.source, &fe.program, &object, &name)?;
     match opts.emit {
         Emit::Obj => package::write_atomic(&out, &object.elf, 0o644)?,

@@ -43,15 +43,38 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let Command::Build { input, output, emit, define, attach, btf, runtime } = cli.command;
+    let Command::Build {
+        input,
+        output,
+        emit,
+        define,
+        attach,
+        btf,
+        runtime,
+    } = cli.command;
     let defines = define
         .into_iter()
         .map(|d| match d.split_once('=') {
-            Some((name, value)) => Define { name: name.to_owned(), value: Some(value.to_owned()) },
-            None => Define { name: d, value: None },
+            Some((name, value)) => Define {
+                name: name.to_owned(),
+                value: Some(value.to_owned()),
+            },
+            None => Define {
+                name: d,
+                value: None,
+            },
         })
         .collect();
-    let opts = BuildOptions { input, output, emit, defines, attach, btf, runtime, ..BuildOptions::default() };
+    let opts = BuildOptions {
+        input,
+        output,
+        emit,
+        defines,
+        attach,
+        btf,
+        runtime,
+        ..BuildOptions::default()
+    };
     match driver::build(&opts) {
         Ok((_, warnings)) => {
             eprint!("{}", render(&warnings));

@@ -75,7 +75,11 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i as u32 + 1))
             .collect();
-        SourceFile { path, text: text.into(), line_starts }
+        SourceFile {
+            path,
+            text: text.into(),
+            line_starts,
+        }
     }
 
     /// The path as given by the user.
@@ -87,7 +91,10 @@ impl SourceFile {
     /// The file name without directories, as shown in diagnostics and `#line` directives.
     #[must_use]
     pub fn name(&self) -> String {
-        self.path.file_name().map_or_else(|| self.path.display().to_string(), |n| n.to_string_lossy().into_owned())
+        self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
     }
 
     /// The whole text.
@@ -132,7 +139,14 @@ mod tests {
     #[test]
     fn line_col_round_trips() {
         let f = SourceFile::new("t.c".into(), "ab\ncd\n\nef".into());
-        for (off, lc) in [(0, (1, 1)), (1, (1, 2)), (3, (2, 1)), (6, (3, 1)), (7, (4, 1)), (8, (4, 2))] {
+        for (off, lc) in [
+            (0, (1, 1)),
+            (1, (1, 2)),
+            (3, (2, 1)),
+            (6, (3, 1)),
+            (7, (4, 1)),
+            (8, (4, 2)),
+        ] {
             assert_eq!(f.line_col(off), lc, "offset {off}");
             assert_eq!(f.offset(lc.0, lc.1), off);
         }

@@ -9,7 +9,10 @@ use std::sync::Once;
 
 /// The repository root.
 pub(crate) fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("compiler/ has a parent").to_owned()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("compiler/ has a parent")
+        .to_owned()
 }
 
 /// A file under `testdata/`.
@@ -54,7 +57,13 @@ pub(crate) fn bccc() -> Command {
 pub(crate) fn extra_args(program: &Path, uprobe_target: &Path) -> Vec<String> {
     match program.file_stem().and_then(|s| s.to_str()) {
         Some("uprobe_count") => {
-            vec!["--attach".into(), format!("uprobe:{}:bccc_test_work=count_work", uprobe_target.display())]
+            vec![
+                "--attach".into(),
+                format!(
+                    "uprobe:{}:bccc_test_work=count_work",
+                    uprobe_target.display()
+                ),
+            ]
         }
         _ => Vec::new(),
     }
@@ -62,7 +71,12 @@ pub(crate) fn extra_args(program: &Path, uprobe_target: &Path) -> Vec<String> {
 
 /// Runs `bccc build <program> <args...>` and panics with its stderr on failure.
 pub(crate) fn build(program: &Path, args: &[&str]) -> Output {
-    let out = bccc().arg("build").arg(program).args(args).output().expect("run bccc");
+    let out = bccc()
+        .arg("build")
+        .arg(program)
+        .args(args)
+        .output()
+        .expect("run bccc");
     assert!(
         out.status.success(),
         "bccc build {} {args:?} failed:\n{}",
@@ -77,14 +91,21 @@ pub(crate) fn kernel_fs() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         for (fs, dir, probe) in [
-            ("tracefs", "/sys/kernel/tracing", "/sys/kernel/tracing/events"),
+            (
+                "tracefs",
+                "/sys/kernel/tracing",
+                "/sys/kernel/tracing/events",
+            ),
             ("bpf", "/sys/fs/bpf", "/sys/fs/bpf/."),
         ] {
             if fs == "bpf" || !Path::new(probe).exists() {
                 let _ = Command::new("mount").args(["-t", fs, fs, dir]).status();
             }
         }
-        assert!(Path::new("/sys/kernel/tracing/events").exists(), "tracefs is not mounted and could not be");
+        assert!(
+            Path::new("/sys/kernel/tracing/events").exists(),
+            "tracefs is not mounted and could not be"
+        );
     });
 }
 
@@ -92,7 +113,12 @@ pub(crate) fn kernel_fs() {
 pub(crate) fn workload(name: &str, dir: &Path) -> PathBuf {
     let src = repo().join("testdata/workloads").join(format!("{name}.c"));
     let bin = dir.join(name);
-    let status = Command::new("cc").args(["-O1", "-g", "-o"]).arg(&bin).arg(&src).status().expect("run cc");
+    let status = Command::new("cc")
+        .args(["-O1", "-g", "-o"])
+        .arg(&bin)
+        .arg(&src)
+        .status()
+        .expect("run cc");
     assert!(status.success(), "cc {} failed", src.display());
     bin
 }
