@@ -155,7 +155,7 @@ pub fn frontend(opts: &BuildOptions) -> Result<Frontend, BuildError> {
     let env = toolchain::prepare(opts.btf.as_deref(), opts.arch)?;
     let mut warnings = Diagnostics::default();
     let program = {
-        let index = parse::new_index()?;
+        let index = parse::new_index(&env)?;
         let parsed = parse::parse(&index, &source, &env, &opts.defines)?;
         warnings.0.extend(parsed.warnings().0.iter().cloned());
         // `parsed` borrows libclang memory; the Program it yields owns plain data only.

@@ -103,6 +103,40 @@ fn prepare_cold_then_warm_reuses_every_file() {
     assert!(stray.is_empty(), "{stray:?}");
 }
 
+#[test]
+fn concurrent_cold_prepares_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let envs: Vec<KernelEnv> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                s.spawn(|| {
+                    toolchain::prepare_in(dir.path(), None, Arch::X86).map_err(|d| d.message)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap()
+                    .unwrap_or_else(|message| panic!("{message}"))
+            })
+            .collect()
+    });
+    assert_eq!(envs[0].include_dir, envs[1].include_dir);
+    assert_eq!(envs[0].compile_pch, envs[1].compile_pch);
+    // Whoever lost the race threw its copy away; the winner's is complete.
+    let entries = walk(dir.path());
+    assert!(
+        entries
+            .iter()
+            .all(|p| !p.to_string_lossy().contains(".tmp-")),
+        "{entries:?}"
+    );
+    let (_, object) = compile_fixture("events.bpf.c", &envs[1]);
+    assert!(!object.elf.is_empty());
+}
+
 fn walk(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().map(Result::unwrap) {

@@ -34,7 +34,8 @@ const TRACEPOINT_HEADER: &str = "bccc_tracepoints.h";
 /// Loads libclang and creates an index. Declarations from a precompiled header are excluded
 /// from visits (`excludeDeclarationsFromPCH`), which keeps walking the AST cheap.
 #[expect(clippy::result_large_err, reason = "the driver's stage signature")]
-pub fn new_index() -> Result<Index, Diagnostic> {
+pub fn new_index(env: &KernelEnv) -> Result<Index, Diagnostic> {
+    bccc_ffi::clang::prefer_library_of(&env.clang);
     Index::new(true).map_err(|e| diagnostics::clang(&e))
 }
 
