@@ -55,10 +55,25 @@ fn environment_problems_say_what_to_install() {
     let out_path = dir.join("tool");
     let program = common::testdata("opensnoop.c");
     let cases: [(&str, &[(&str, &str)], &[&str], &str); 4] = [
-        ("missing_clang", &[("BCCC_CLANG", "/nonexistent/clang-19")], &[], "apt-get install clang-19"),
-        ("missing_libclang", &[("LIBCLANG_PATH", "/nonexistent/libclang.so")], &[], "libclang1-19"),
+        (
+            "missing_clang",
+            &[("BCCC_CLANG", "/nonexistent/clang-19")],
+            &[],
+            "apt-get install clang-19",
+        ),
+        (
+            "missing_libclang",
+            &[("LIBCLANG_PATH", "/nonexistent/libclang.so")],
+            &[],
+            "libclang1-19",
+        ),
         ("missing_btf", &[], &["--btf", "/nonexistent.btf"], "BTF"),
-        ("attach_without_function", &[], &["--attach", "kprobe:do_nanosleep"], "=FUNCTION"),
+        (
+            "attach_without_function",
+            &[],
+            &["--attach", "kprobe:do_nanosleep"],
+            "=FUNCTION",
+        ),
     ];
     for (name, env, args, hint) in cases {
         let out = common::bccc()
@@ -72,7 +87,10 @@ fn environment_problems_say_what_to_install() {
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
         assert_eq!(out.status.code(), Some(1), "{name}:\n{stderr}");
-        assert!(stderr.contains("bccc::E") && stderr.contains(hint), "{name}:\n{stderr}");
+        assert!(
+            stderr.contains("bccc::E") && stderr.contains(hint),
+            "{name}:\n{stderr}"
+        );
         assert!(!stderr.contains("panicked"), "{name}:\n{stderr}");
         assert!(!out_path.exists(), "{name}: output written");
         insta::assert_snapshot!(format!("environment__{name}"), stderr);
