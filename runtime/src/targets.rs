@@ -170,10 +170,7 @@ pub fn resolve(spec: &AttachSpec, syms: &KernelSymbols) -> Result<Target, Target
             retprobe,
         } => {
             let path = userspace::resolve_binary(binary)?;
-            let bytes = std::fs::read(&path).map_err(|e| UserTargetError::NotElf {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            let bytes = read_binary(&path)?;
             let offset = match target {
                 UprobeTarget::Symbol(s) => userspace::symbol_offset(&bytes, &path, s)?,
                 UprobeTarget::Address(a) => userspace::address_offset(&bytes, &path, *a)?,
@@ -190,10 +187,7 @@ pub fn resolve(spec: &AttachSpec, syms: &KernelSymbols) -> Result<Target, Target
             probe,
         } => {
             let path = userspace::resolve_binary(binary)?;
-            let bytes = std::fs::read(&path).map_err(|e| UserTargetError::NotElf {
-                path: path.display().to_string(),
-                reason: e.to_string(),
-            })?;
+            let bytes = read_binary(&path)?;
             if !userspace::has_usdt(&bytes, &path, provider, probe)? {
                 return Err(TargetError::NoUsdt {
                     path: path.display().to_string(),
@@ -241,6 +235,14 @@ impl Target {
             Target::Kfunc { symbol } => format!("kernel function {symbol} exists"),
         }
     }
+}
+
+/// Reads a uprobe or USDT target binary.
+fn read_binary(path: &std::path::Path) -> Result<Vec<u8>, UserTargetError> {
+    std::fs::read(path).map_err(|e| UserTargetError::NotElf {
+        path: path.display().to_string(),
+        reason: e.to_string(),
+    })
 }
 
 #[cfg(test)]

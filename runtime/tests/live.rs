@@ -27,32 +27,7 @@ fn param_u32(name: &str, flag: &str, offset: u32) -> Param {
 
 #[test]
 fn tracepoint_perf_buffer_events_show_pid_comm_and_path() {
-    let event = strukt(
-        "event",
-        84,
-        vec![
-            ("pid", 0, uint(4)),
-            ("comm", 4, chars(16)),
-            ("filename", 20, chars(64)),
-        ],
-    );
-    let m = manifest(
-        "opensnoop",
-        vec![program(
-            "snoop_openat",
-            "tracepoint/syscalls/sys_enter_openat",
-            "tracepoint:syscalls:sys_enter_openat",
-            18,
-        )],
-        vec![map(
-            "events",
-            MapKind::PerfOutput,
-            None,
-            None,
-            Display::Events { event },
-        )],
-        vec![],
-    );
+    let m = opensnoop_manifest();
     let path = format!("/tmp/bccc-rt-open-{}", std::process::id());
     let opened = path.clone();
     let o = run_with(

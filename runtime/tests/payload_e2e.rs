@@ -11,7 +11,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use bccc_manifest::{Display, Manifest, MapKind, payload};
+use bccc_manifest::{Manifest, payload};
 use common::*;
 use object::build::elf::{Builder, SectionData};
 
@@ -37,32 +37,7 @@ fn opensnoop() -> &'static Path {
 }
 
 fn build_opensnoop() -> PathBuf {
-    let event = strukt(
-        "event",
-        84,
-        vec![
-            ("pid", 0, uint(4)),
-            ("comm", 4, chars(16)),
-            ("filename", 20, chars(64)),
-        ],
-    );
-    let m = manifest(
-        "opensnoop",
-        vec![program(
-            "snoop_openat",
-            "tracepoint/syscalls/sys_enter_openat",
-            "tracepoint:syscalls:sys_enter_openat",
-            18,
-        )],
-        vec![map(
-            "events",
-            MapKind::PerfOutput,
-            None,
-            None,
-            Display::Events { event },
-        )],
-        vec![],
-    );
+    let m = opensnoop_manifest();
     let tool = scratch().join("opensnoop");
     embed(&m, &compile_bpf("opensnoop"), &tool);
     tool

@@ -294,3 +294,34 @@ pub(crate) fn assert_unloaded(names: &[&str]) {
     }
     panic!("programs still loaded after the run: {left:?}");
 }
+
+/// The manifest of `fixtures/opensnoop.bpf.c`: one tracepoint program and a perf buffer of
+/// `{ u32 pid; char comm[16]; char filename[64]; }` events.
+pub(crate) fn opensnoop_manifest() -> Manifest {
+    let event = strukt(
+        "event",
+        84,
+        vec![
+            ("pid", 0, uint(4)),
+            ("comm", 4, chars(16)),
+            ("filename", 20, chars(64)),
+        ],
+    );
+    manifest(
+        "opensnoop",
+        vec![program(
+            "snoop_openat",
+            "tracepoint/syscalls/sys_enter_openat",
+            "tracepoint:syscalls:sys_enter_openat",
+            18,
+        )],
+        vec![map(
+            "events",
+            MapKind::PerfOutput,
+            None,
+            None,
+            Display::Events { event },
+        )],
+        vec![],
+    )
+}
