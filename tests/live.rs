@@ -413,3 +413,64 @@ fn kprobe_tool_fails_plainly_here_and_leaves_nothing_attached() {
         "programs left loaded"
     );
 }
+
+#[test]
+fn trace_printk_lines_are_echoed_from_the_trace_pipe() {
+    let _serial = serial();
+    common::kernel_fs();
+    let dir = common::scratch("live-printk");
+    let bin = build_tool("printk_exec", &dir, &[]);
+    let mut child_pid = 0;
+    let run = run_tool(
+        &bin,
+        &["-d", "2"],
+        |_| {
+            let mut c = Command::new("/bin/true").spawn().unwrap();
+            child_pid = c.id();
+            assert!(c.wait().unwrap().success());
+        },
+        None,
+    );
+    run.assert_success("printk_exec");
+    let want = format!("bccc exec by pid {child_pid}");
+    assert!(
+        run.stdout.lines().any(|l| l.contains(&want)),
+        "no `{want}` line:\n{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn kprobe_with_typed_arguments_attaches_where_kprobes_exist() {
+    let _serial = serial();
+    common::kernel_fs();
+    let dir = common::scratch("live-kprobe-args");
+    let bin = build_tool("kprobe_openat2", &dir, &[]);
+    let path = dir.join("kprobe-open-target");
+    let run_out = Command::new(&bin).args(["-d", "1"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run_out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    if Path::new("/sys/kernel/tracing/kprobe_events").exists() {
+        let run = run_tool(
+            &bin,
+            &["-d", "2"],
+            |_| drop(std::fs::File::open(&path)),
+            None,
+        );
+        run.assert_success("kprobe_openat2");
+        assert!(
+            run.stdout.contains(path.to_str().unwrap()),
+            "no open event:\n{}",
+            run.stdout
+        );
+    } else {
+        assert!(
+            !run_out.status.success(),
+            "kprobe attach cannot work on this kernel:\n{stderr}"
+        );
+        assert!(
+            stderr.contains("do_sys_openat2"),
+            "message does not name the probe:\n{stderr}"
+        );
+    }
+}
