@@ -47,6 +47,14 @@ fn every_bad_input_gives_a_snapshotted_diagnostic_and_no_output() {
     assert!(left.is_empty(), "failed builds left files behind: {left:?}");
 }
 
+// (case, environment, extra arguments, text the help must contain)
+type Case = (
+    &'static str,
+    Vec<(&'static str, &'static str)>,
+    Vec<&'static str>,
+    &'static str,
+);
+
 /// A missing clang, libclang or BTF, or a bad `--attach`, is a coded diagnostic saying what to
 /// install or pass, never a panic, and writes nothing.
 #[test]
@@ -54,35 +62,40 @@ fn environment_problems_say_what_to_install() {
     let dir = common::scratch("diagnostics-env");
     let out_path = dir.join("tool");
     let program = common::testdata("opensnoop.c");
-    let cases: [(&str, &[(&str, &str)], &[&str], &str); 4] = [
+    let cases: Vec<Case> = vec![
         (
             "missing_clang",
-            &[("BCCC_CLANG", "/nonexistent/clang-19")],
-            &[],
+            vec![("BCCC_CLANG", "/nonexistent/clang-19")],
+            vec![],
             "apt-get install clang-19",
         ),
         (
             "missing_libclang",
-            &[("LIBCLANG_PATH", "/nonexistent/libclang.so")],
-            &[],
+            vec![("LIBCLANG_PATH", "/nonexistent/libclang.so")],
+            vec![],
             "libclang1-19",
         ),
-        ("missing_btf", &[], &["--btf", "/nonexistent.btf"], "BTF"),
+        (
+            "missing_btf",
+            vec![],
+            vec!["--btf", "/nonexistent.btf"],
+            "BTF",
+        ),
         (
             "attach_without_function",
-            &[],
-            &["--attach", "kprobe:do_nanosleep"],
+            vec![],
+            vec!["--attach", "kprobe:do_nanosleep"],
             "=FUNCTION",
         ),
     ];
     for (name, env, args, hint) in cases {
         let out = common::bccc()
-            .envs(env.iter().copied())
+            .envs(env)
             .arg("build")
             .arg(&program)
             .arg("-o")
             .arg(&out_path)
-            .args(args)
+            .args(&args)
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr).into_owned();

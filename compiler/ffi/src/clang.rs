@@ -55,17 +55,26 @@ pub fn load() -> Result<(), ClangError> {
 
 /// Points libclang discovery at the library that ships with `clang_binary` (for Debian's
 /// `/usr/bin/clang-19` → `/usr/lib/llvm-19/lib/libclang-19.so.1`), unless `LIBCLANG_PATH` is
-/// already set. Returns the library chosen, if any.
+/// already set; when nothing suitable is found, clang-sys' own search runs as usual.
 ///
 /// Two reasons: libclang must be the same version as the clang that built the precompiled
 /// header, and clang-sys' own search (running `llvm-config`, scanning every library directory)
 /// costs tens of milliseconds, a large part of a warm `bccc build`.
 ///
 /// Call it before the process starts threads: it sets an environment variable.
-pub fn prefer_library_of(clang_binary: &Path) -> Option<PathBuf> {
-    if std::env::var_os("LIBCLANG_PATH").is_some() {
-        return None;
+pub fn prefer_library_of(clang_binary: &Path) {
+    if std::env::var_os("LIBCLANG_PATH").is_none()
+        && let Some(chosen) = library_next_to(clang_binary)
+    {
+        // SAFETY: `bccc`'s driver calls this before it starts any thread, so nothing reads the
+        // environment concurrently; Rust readers elsewhere (test harnesses) take std's env lock,
+        // and only clang-sys, a Rust reader, looks at this variable.
+        unsafe { std::env::set_var("LIBCLANG_PATH", &chosen) };
     }
+}
+
+/// The libclang shared library in the LLVM installation `clang_binary` belongs to.
+fn library_next_to(clang_binary: &Path) -> Option<PathBuf> {
     let real = std::fs::canonicalize(clang_binary).ok()?;
     let lib_dir = real.parent()?.parent()?.join("lib");
     let mut candidates: Vec<PathBuf> = std::fs::read_dir(&lib_dir)
@@ -79,12 +88,7 @@ pub fn prefer_library_of(clang_binary: &Path) -> Option<PathBuf> {
         .collect();
     // Prefer the versioned soname (`libclang-19.so.1`) over the dev symlink (`libclang.so`).
     candidates.sort_by_key(|p| std::cmp::Reverse(p.as_os_str().len()));
-    let chosen = candidates.into_iter().next()?;
-    // SAFETY: `bccc`'s driver calls this before it starts any thread, so nothing reads the
-    // environment concurrently; Rust readers elsewhere (test harnesses) take std's env lock,
-    // and only clang-sys, a Rust reader, looks at this variable.
-    unsafe { std::env::set_var("LIBCLANG_PATH", &chosen) };
-    Some(chosen)
+    candidates.into_iter().next()
 }
 
 /// Turns a libclang-owned `CXString` into a `String` and frees it.
