@@ -10,7 +10,7 @@
 
 #include "bccc/base.h"
 
-/* ---- kernel macros (values of include/linux/*.h; the same on every architecture bccc targets) */
+/* ---- kernel macros (values from the kernel's include/linux headers; the same on every architecture bccc targets) */
 #ifndef TASK_COMM_LEN
 #define TASK_COMM_LEN 16
 #endif

@@ -93,9 +93,38 @@ pub fn compile(
     })
 }
 
+/// A command running `clang` with address-space randomization off, when util-linux's `setarch`
+/// is there (it is on every Debian system): clang's BTF type order depends on where the
+/// precompiled header's declarations land in memory, so with ASLR two builds of one source
+/// differ in their `.BTF` bytes (the code is the same). Without `setarch`, plain clang.
+fn clang_command(clang: &Path) -> Command {
+    static SETARCH: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let setarch = SETARCH.get_or_init(|| {
+        // Some sandboxes refuse personality(2): use setarch only if it works here.
+        ["/usr/bin/setarch", "/bin/setarch"]
+            .into_iter()
+            .map(std::path::PathBuf::from)
+            .find(|p| p.is_file())
+            .filter(|p| {
+                Command::new(p)
+                    .args([std::env::consts::ARCH, "-R", "true"])
+                    .status()
+                    .is_ok_and(|s| s.success())
+            })
+    });
+    match setarch {
+        Some(setarch) => {
+            let mut cmd = Command::new(setarch);
+            cmd.args([std::env::consts::ARCH, "-R"]).arg(clang);
+            cmd
+        }
+        None => Command::new(clang),
+    }
+}
+
 fn run_clang(env: &KernelEnv, defines: &[Define], c_file: &Path) -> Result<ClangRun, Diagnostics> {
     let o_file = c_file.with_extension("o");
-    let out = Command::new(&env.clang)
+    let out = clang_command(&env.clang)
         .args(env.flags(Stage::Compile))
         .args(defines.iter().map(Define::flag))
         // One line per diagnostic, no colour: the output is parsed, not shown.
