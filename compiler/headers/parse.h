@@ -102,8 +102,14 @@
 #define TRACEPOINT_PROBE(category, event)                                              \
 	int tracepoint__##category##__##event(struct tracepoint__##category##__##event *args)
 #define RAW_TRACEPOINT_PROBE(event) int raw_tracepoint__##event(struct bpf_raw_tracepoint_args *ctx)
-#define KFUNC_PROBE(event, args...) int BPF_PROG(kfunc__vmlinux__##event, ##args)
-#define KRETFUNC_PROBE(event, args...) int BPF_PROG(kretfunc__vmlinux__##event, ##args)
+/* BTF programs (fentry, fexit, LSM) parse as one plain function whose first parameter is the raw
+ * `ctx` array BPF_PROG provides, followed by the typed kernel arguments: libbpf's BPF_PROG would
+ * put the user's body in a second, static function, which the analyzer would not see as the
+ * probe. The rewrite turns the header into `SEC("fentry/fn") int BPF_PROG(name, args...)`. */
+#define KFUNC_PROBE(event, args...) int kfunc__vmlinux__##event(unsigned long long *ctx, ##args)
+#define KRETFUNC_PROBE(event, args...)                                                 \
+	int kretfunc__vmlinux__##event(unsigned long long *ctx, ##args)
+#define LSM_PROBE(hook, args...) int lsm__##hook(unsigned long long *ctx, ##args)
 
 /* BCC's bpf_trace_printk takes only the format and its arguments. */
 #define bpf_trace_printk(fmt, ...) bccc_printk(fmt, ##__VA_ARGS__)

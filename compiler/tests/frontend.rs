@@ -306,3 +306,150 @@ fn diagnostics_for_bad_input() {
         "{bad_dir}"
     );
 }
+
+/// Compiles a BTF (fentry/fexit/LSM) program and loads it. This kernel refuses tracing and LSM
+/// programs with EPERM before verifying them, so EPERM is accepted and any other failure (a
+/// verifier rejection, a bad object) is not; a kernel that accepts them must load them.
+fn load_btf(b: &Built) {
+    let object = bccc::compile::compile(&b.fe.source, &b.fe.rewritten, &b.fe.env, &[])
+        .unwrap_or_else(|d| panic!("compile failed:\n{}\n{}", d.render_plain(), out(b)));
+    let open = libbpf_rs::ObjectBuilder::default()
+        .open_memory(&object.elf)
+        .expect("open object");
+    if let Err(e) = open.load() {
+        assert_eq!(
+            e.kind(),
+            libbpf_rs::ErrorKind::PermissionDenied,
+            "load failed: {e:#}\n{}",
+            out(b)
+        );
+    }
+}
+
+#[test]
+fn fentry_fexit_and_lsm_programs() {
+    let b = frontend(
+        "f.c",
+        "BPF_HASH(h, u32, u64);\n\
+KFUNC_PROBE(do_sys_openat2, int dfd, const char *filename, struct open_how *how)\n{\n    u32 k = how->flags;\n    h.increment(k);\n    return 0;\n}\n\
+KRETFUNC_PROBE(do_sys_openat2, int dfd, const char *filename, struct open_how *how, long ret)\n{\n    u32 k = ret;\n    h.delete(&k);\n    return 0;\n}\n\
+LSM_PROBE(bprm_check_security, struct linux_binprm *bprm)\n{\n    u32 uid = bprm->cred->uid.val;\n    h.increment(uid);\n    return 0;\n}\n\
+int on_read(unsigned long long *ctx, struct file *file)\n{\n    u32 k = file->f_flags;\n    h.increment(k);\n    return 0;\n}\n",
+        &["kfunc:vfs_read=on_read"],
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    let p = program(&b);
+    let secs: Vec<&str> = p.probes.iter().map(|p| p.section.as_str()).collect();
+    assert_eq!(
+        secs,
+        [
+            "fentry/do_sys_openat2",
+            "fexit/do_sys_openat2",
+            "lsm/bprm_check_security",
+            "fentry/vfs_read"
+        ]
+    );
+    assert_eq!(
+        p.probes[1].kind,
+        ProbeKind::Kfunc {
+            symbol: "do_sys_openat2".into(),
+            ret: true
+        }
+    );
+    assert_eq!(
+        p.probes[2].kind,
+        ProbeKind::Lsm {
+            hook: "bprm_check_security".into()
+        }
+    );
+    assert_eq!(
+        p.probes[2].attach,
+        [bccc_manifest::AttachSpec::Lsm {
+            hook: "bprm_check_security".into()
+        }]
+    );
+    assert_eq!(
+        p.probes[3].attach,
+        [bccc_manifest::AttachSpec::Kfunc {
+            symbol: "vfs_read".into(),
+            ret: false
+        }]
+    );
+    // BTF arguments are read directly: no CO-RE read rewriting (spec B.4).
+    assert!(p.derefs.is_empty(), "{:?}", p.derefs);
+    let t = out(&b);
+    assert!(t.contains("SEC(\"fentry/do_sys_openat2\") int BPF_PROG(kfunc__vmlinux__do_sys_openat2, int dfd, const char *filename, struct open_how *how)\n{"), "{t}");
+    assert!(t.contains("SEC(\"fexit/do_sys_openat2\") int BPF_PROG(kretfunc__vmlinux__do_sys_openat2, int dfd, const char *filename, struct open_how *how, long ret)"), "{t}");
+    assert!(t.contains("SEC(\"lsm/bprm_check_security\") int BPF_PROG(lsm__bprm_check_security, struct linux_binprm *bprm)"), "{t}");
+    assert!(
+        t.contains("SEC(\"fentry/vfs_read\") int BPF_PROG(on_read, struct file *file)"),
+        "{t}"
+    );
+    assert!(t.contains("u32 uid = bprm->cred->uid.val;"), "{t}");
+    assert!(!t.contains("BPF_CORE_READ"), "{t}");
+    load_btf(&b);
+}
+
+#[test]
+fn tracepoint_data_loc_strings() {
+    let b = build(
+        "d.c",
+        "struct e_t { char f[64]; char g[16]; };\nBPF_PERF_OUTPUT(ev);\n\
+TRACEPOINT_PROBE(sched, sched_process_exec)\n{\n    struct e_t e = {};\n    TP_DATA_LOC_READ_STR(&e.f, filename, sizeof(e.f));\n    TP_DATA_LOC_READ_CONST(&e.g, filename, sizeof(e.g));\n    ev.perf_submit(args, &e, sizeof(e));\n    return 0;\n}\n",
+        &[],
+    );
+    let t = out(&b);
+    assert!(
+        t.contains("(struct trace_event_raw_sched_process_exec *args)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("TP_DATA_LOC_READ_STR(&e.f, filename, sizeof(e.f));"),
+        "{t}"
+    );
+}
+
+#[test]
+fn diagnostics_for_btf_programs() {
+    let no_fn = error_of(
+        "KFUNC_PROBE(bccc_no_such_function, int a)\n{\n    return 0;\n}\n",
+        &[],
+    );
+    assert!(
+        no_fn.contains("bccc::E0302")
+            && no_fn.contains("bad.c:1:1")
+            && no_fn.contains("`bccc_no_such_function`")
+            && no_fn.contains("--btf"),
+        "{no_fn}"
+    );
+
+    let no_hook = error_of("LSM_PROBE(bccc_no_such_hook)\n{\n    return 0;\n}\n", &[]);
+    assert!(
+        no_hook.contains("bccc::E0302") && no_hook.contains("bpf_lsm_bccc_no_such_hook"),
+        "{no_hook}"
+    );
+
+    let cli = error_of(
+        "int f(unsigned long long *ctx)\n{\n    return 0;\n}\n",
+        &["kfunc:bccc_no_such_function=f"],
+    );
+    assert!(
+        cli.contains("bccc::E0302") && cli.contains("bad.c:1:1"),
+        "{cli}"
+    );
+
+    let two_targets = error_of(
+        "int f(unsigned long long *ctx)\n{\n    return 0;\n}\n",
+        &["kfunc:vfs_read=f", "kfunc:vfs_write=f"],
+    );
+    assert!(
+        two_targets.contains("bccc::E0212") && two_targets.contains("fentry/vfs_write"),
+        "{two_targets}"
+    );
+
+    let entry_and_exit = error_of(
+        "KFUNC_PROBE(vfs_read)\n{\n    return 0;\n}\n",
+        &["kretfunc:vfs_read=kfunc__vmlinux__vfs_read"],
+    );
+    assert!(entry_and_exit.contains("bccc::E0212"), "{entry_and_exit}");
+}

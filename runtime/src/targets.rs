@@ -209,6 +209,15 @@ pub fn resolve(spec: &AttachSpec, syms: &KernelSymbols) -> Result<Target, Target
                 symbol: symbol.clone(),
             })
         }
+        // LSM programs attach like fentry ones (by BTF id); the hook exists when the kernel
+        // function that carries it does.
+        AttachSpec::Lsm { hook } => {
+            let symbol = format!("bpf_lsm_{hook}");
+            if !ksyms::has_function(syms.kallsyms(), &symbol) {
+                return Err(TargetError::NoKernelFunction(symbol));
+            }
+            Ok(Target::Kfunc { symbol })
+        }
         AttachSpec::PerfEvent { .. } => Err(TargetError::NotSupported("perf_event")),
     }
 }

@@ -111,7 +111,7 @@ pub(crate) fn unsupported_attach(file: &SourceFile, span: Span, kind: &str) -> D
     Diagnostic::error(
         "bccc::E0211",
         format!("attach kind `{kind}` is not yet supported"),
-        "supported today: kprobe, kretprobe, tracepoint, raw_tracepoint, uprobe, uretprobe",
+        "supported today: kprobe, kretprobe, tracepoint, raw_tracepoint, uprobe, uretprobe, kfunc, kretfunc",
     )
     .label(file, span, "this program")
 }
@@ -121,7 +121,7 @@ pub(crate) fn conflicting_attach(file: &SourceFile, span: Span, a: &str, b: &str
     Diagnostic::error(
         "bccc::E0212",
         format!("one function cannot be both a `{a}` and a `{b}` program"),
-        "write one function per program type",
+        "write one function per program type (an fentry, fexit or LSM program: one per kernel function)",
     )
     .label(file, span, "this function")
 }

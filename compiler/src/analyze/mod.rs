@@ -12,6 +12,7 @@ pub mod maps;
 mod probes;
 mod program;
 
+pub(crate) use probes::is_btf_section;
 pub use program::*;
 
 use bccc_ffi::clang::{ChildVisit, Cursor, CursorKind, EvalResult, TypeKind};

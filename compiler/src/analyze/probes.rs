@@ -95,10 +95,38 @@ fn section_for(spec: &AttachSpec) -> Option<String> {
         AttachSpec::Uprobe { retprobe, .. } => {
             if *retprobe { "uretprobe" } else { "uprobe" }.to_owned()
         }
-        AttachSpec::Usdt { .. } | AttachSpec::PerfEvent { .. } | AttachSpec::Kfunc { .. } => {
-            return None;
+        AttachSpec::Kfunc { symbol, ret } => {
+            format!("{}/{symbol}", if *ret { "fexit" } else { "fentry" })
         }
+        AttachSpec::Lsm { hook } => format!("lsm/{hook}"),
+        AttachSpec::Usdt { .. } | AttachSpec::PerfEvent { .. } => return None,
     })
+}
+
+/// `kfunc__[vmlinux__]FN` / `kretfunc__[vmlinux__]FN` (what `KFUNC_PROBE` and `KRETFUNC_PROBE`
+/// name their functions) → (FN, fexit).
+fn kfunc_name(name: &str) -> Option<(&str, bool)> {
+    let (tail, fexit) = name
+        .strip_prefix("kfunc__")
+        .map(|s| (s, false))
+        .or_else(|| name.strip_prefix("kretfunc__").map(|s| (s, true)))?;
+    let sym = tail.strip_prefix("vmlinux__").unwrap_or(tail);
+    (!sym.is_empty()).then_some((sym, fexit))
+}
+
+/// Whether a section is a BTF-typed program (`BPF_PROG` arguments, one kernel target).
+pub(crate) fn is_btf_section(section: &str) -> bool {
+    matches!(section.split('/').next(), Some("fentry" | "fexit" | "lsm"))
+}
+
+/// How a conflict names `section` next to `other`: its family, or the whole section when both
+/// are BTF programs of one family on different kernel functions.
+fn conflict_name<'a>(section: &'a str, other: &str) -> &'a str {
+    if family(section) == family(other) {
+        section
+    } else {
+        family(section)
+    }
 }
 
 /// The BPF program type family of a section, for conflicts between attach specs.
@@ -169,13 +197,27 @@ pub(crate) fn classify(
             Some(section),
             Some(spec),
         )
-    } else if name.starts_with("kfunc__") || name.starts_with("kretfunc__") {
-        let kind = if name.starts_with("kfunc__") {
-            "kfunc"
-        } else {
-            "kretfunc"
+    } else if let Some((sym, ret)) = kfunc_name(name) {
+        let spec = AttachSpec::Kfunc {
+            symbol: sym.into(),
+            ret,
         };
-        return Err(diagnostics::unsupported_attach(file, f.name_span, kind));
+        let section = format!("{}/{sym}", if ret { "fexit" } else { "fentry" });
+        (
+            ProbeKind::Kfunc {
+                symbol: sym.into(),
+                ret,
+            },
+            Some(section),
+            Some(spec),
+        )
+    } else if let Some(hook) = name.strip_prefix("lsm__") {
+        let spec = AttachSpec::Lsm { hook: hook.into() };
+        (
+            ProbeKind::Lsm { hook: hook.into() },
+            Some(format!("lsm/{hook}")),
+            Some(spec),
+        )
     } else {
         (ProbeKind::Attached, None, None)
     };
@@ -193,12 +235,13 @@ pub(crate) fn classify(
         };
         match &section {
             None => section = Some(sec),
-            Some(s) if family(s) != family(&sec) => {
+            // A BTF program is verified against one kernel function: one target only.
+            Some(s) if family(s) != family(&sec) || (is_btf_section(s) && *s != sec) => {
                 return Err(diagnostics::conflicting_attach(
                     file,
                     f.name_span,
-                    family(s),
-                    family(&sec),
+                    conflict_name(s, &sec),
+                    conflict_name(&sec, s),
                 ));
             }
             Some(_) => {}

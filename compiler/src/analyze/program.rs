@@ -158,6 +158,11 @@ pub enum ProbeKind {
         /// fexit.
         ret: bool,
     },
+    /// `LSM_PROBE(hook, args...)`: a BPF LSM program on the kernel's `bpf_lsm_<hook>`.
+    Lsm {
+        /// LSM hook name, without the `bpf_lsm_` prefix.
+        hook: String,
+    },
     /// A plain `struct pt_regs *ctx` function attached only by `--attach` or a directive.
     Attached,
 }

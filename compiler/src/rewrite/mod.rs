@@ -14,7 +14,9 @@ mod tracepoints;
 
 use bccc_manifest::MapKind;
 
-use crate::analyze::{DisplayHint, MapCall, MapDecl, Method, Probe, ProbeKind, Program, maps};
+use crate::analyze::{
+    DisplayHint, MapCall, MapDecl, Method, Probe, ProbeKind, Program, is_btf_section, maps,
+};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{SourceFile, Span};
 use crate::toolchain::KernelEnv;
@@ -355,12 +357,72 @@ fn probe_edits(
             );
             edits.push(Edit::replace(p.header_span, header));
         }
+        _ if is_btf_section(&p.section) => {
+            btf_target_exists(source, p, records)?;
+            edits.push(Edit::replace(p.header_span, btf_prog_header(p)));
+        }
         _ => {
             edits.push(Edit::insert(p.span.start, sec));
             edits.extend(reg_params(p));
         }
     }
     Ok(edits)
+}
+
+/// `SEC("fentry/fn") int BPF_PROG(name, T a, ...)`: the parameters after `ctx` are the kernel
+/// function's (or LSM hook's) typed arguments, read directly through BTF (spec A.3, B.4).
+fn btf_prog_header(p: &Probe) -> String {
+    let mut header = format!("SEC(\"{}\") int BPF_PROG({}", p.section, p.function);
+    for param in p.params.iter().skip(1) {
+        let _ = write!(header, ", {}", decl(&param.ty, &param.name));
+    }
+    header.push(')');
+    header
+}
+
+/// The kernel function a BTF program attaches to must be in the build host's BTF: the kernel
+/// verifies the program against that function's prototype.
+#[expect(
+    clippy::result_large_err,
+    reason = "Diagnostic is the stage's error type"
+)]
+fn btf_target_exists(
+    source: &SourceFile,
+    p: &Probe,
+    records: &RecordTypes,
+) -> Result<(), Diagnostic> {
+    let (kind, target) = p.section.split_once('/').unwrap_or((&p.section, ""));
+    let function = if kind == "lsm" {
+        format!("bpf_lsm_{target}")
+    } else {
+        target.to_owned()
+    };
+    if records.has_function(&function) {
+        return Ok(());
+    }
+    let (message, help) = if kind == "lsm" {
+        (
+            format!("LSM hook `{target}` not found: no `{function}` in this kernel's BTF"),
+            "LSM_PROBE takes a hook name from the kernel's security hooks (bprm_check_security, \
+             file_open, ...); check with `bpftool btf dump file /sys/kernel/btf/vmlinux | grep \
+             bpf_lsm_`, or build with --btf of a kernel that has it"
+                .to_owned(),
+        )
+    } else {
+        (
+            format!("kernel function `{target}` not found in this kernel's BTF"),
+            format!(
+                "{kind} programs attach to a kernel function by its BTF id; check the name with \
+                 `bpftool btf dump file /sys/kernel/btf/vmlinux | grep \"FUNC '{target}'\"`, \
+                 or build with --btf of a kernel that has it"
+            ),
+        )
+    };
+    Err(Diagnostic::error("bccc::E0302", message, help).label(
+        source,
+        p.header_span,
+        "attached here",
+    ))
 }
 
 fn no_record(source: &SourceFile, p: &Probe, category: &str, event: &str) -> Diagnostic {

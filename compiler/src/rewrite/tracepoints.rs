@@ -51,6 +51,13 @@ impl RecordTypes {
             .is_ok_and(|ts| ts.iter().any(|t| matches!(t, Type::Struct(_))))
     }
 
+    /// Whether BTF has a `FUNC` named `name` (what fentry/fexit/LSM programs attach to).
+    pub(crate) fn has_function(&self, name: &str) -> bool {
+        let Some(btf) = &self.btf else { return false };
+        btf.resolve_types_by_name(name)
+            .is_ok_and(|ts| ts.iter().any(|t| matches!(t, Type::Func(_))))
+    }
+
     /// The struct name (without `struct `) for `tp`'s record, if BTF has one.
     pub(crate) fn record(&mut self, tp: &TracepointFormat) -> Option<String> {
         match syscall(tp) {

@@ -1,7 +1,7 @@
 //! The attach-spec syntax shared by `bccc build --attach SPEC` and `// bccc:attach SPEC`.
 //!
 //! ```text
-//! kprobe:SYM=FN            kretprobe:SYM=FN          kprobe:re:REGEX=FN   kretprobe:re:REGEX=FN
+//! kprobe:SYM=FN            kretprobe:SYM=FN          lsm:HOOK=FN          kprobe:re:REGEX=FN   kretprobe:re:REGEX=FN
 //! tracepoint:CAT:EVENT=FN  raw_tracepoint:EVENT=FN   kfunc:SYM=FN         kretfunc:SYM=FN
 //! uprobe:BINARY_OR_LIB:SYM=FN       uretprobe:BINARY_OR_LIB:SYM=FN   (SYM may be 0xADDR)
 //! usdt:BINARY:PROVIDER:PROBE=FN
@@ -77,6 +77,11 @@ pub enum AttachSpec {
         symbol: String,
         /// fexit instead of fentry.
         ret: bool,
+    },
+    /// `lsm:HOOK`: a BPF LSM program on the security hook `HOOK` (`LSM_PROBE`).
+    Lsm {
+        /// Hook name without the `bpf_lsm_` prefix (`bprm_check_security`).
+        hook: String,
     },
 }
 
@@ -210,6 +215,7 @@ impl AttachSpec {
             AttachSpec::PerfEvent { .. } => "perf_event",
             AttachSpec::Kfunc { ret: false, .. } => "kfunc",
             AttachSpec::Kfunc { ret: true, .. } => "kretfunc",
+            AttachSpec::Lsm { .. } => "lsm",
         }
     }
 }
@@ -292,6 +298,12 @@ impl std::str::FromStr for AttachSpec {
                 })
             }
             "perf_event" => parse_perf_event(rest),
+            "lsm" => {
+                let hook = non_empty(Some(rest), "LSM hook", "lsm:HOOK=FN")?;
+                Ok(AttachSpec::Lsm {
+                    hook: hook.to_owned(),
+                })
+            }
             "kfunc" | "kretfunc" | "fentry" | "fexit" => {
                 let symbol = non_empty(Some(rest), "kernel function", "kfunc:SYM=FN")?;
                 Ok(AttachSpec::Kfunc {
@@ -368,6 +380,7 @@ impl fmt::Display for AttachSpec {
             }
             AttachSpec::KprobeRegex { regex, .. } => write!(f, "{kind}:re:{regex}"),
             AttachSpec::Tracepoint { category, event } => write!(f, "{kind}:{category}:{event}"),
+            AttachSpec::Lsm { hook } => write!(f, "{kind}:{hook}"),
             AttachSpec::RawTracepoint { event } => write!(f, "{kind}:{event}"),
             AttachSpec::Uprobe {
                 binary,
@@ -447,6 +460,7 @@ mod tests {
             ),
             ("kfunc:vfs_read=f", "kfunc:vfs_read"),
             ("kretfunc:vfs_read=f", "kretfunc:vfs_read"),
+            ("lsm:bprm_check_security=f", "lsm:bprm_check_security"),
         ];
         for (text, shown) in cases {
             let (spec, func) = parse(text);
