@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Fetches Debian cloud kernel images for the VM test matrix into a cache outside the repository.
+#
+#   tests/vm/fetch-kernel.sh ALIAS...      (ALIAS: 5.10 6.1 6.12 latest)
+#
+# Writes $BCCC_VM_CACHE/kernels/<alias>/{vmlinuz,config,package} (config may be absent: sid's
+# linux-binary-* packages do not ship one) and prints that directory per alias. A cached kernel is
+# reused without touching the network. Downloads go through `apt-get download` with a private
+# apt configuration (sources, lists, cache and dpkg status under $BCCC_VM_CACHE/apt) so the host's
+# apt state is never read or written. Candidates are tried newest first; when the pool no longer
+# has a .deb the index still lists (Debian security drops old ABIs), the next version of the
+# series is tried. Failing every candidate is an error, never a silent skip.
+#
+# Mirrors come from the host's own apt sources (the URIs ending in /debian and
+# /debian-security); override with BCCC_VM_DEBIAN_MIRROR / BCCC_VM_SECURITY_MIRROR.
+set -euo pipefail
+
+cache=${BCCC_VM_CACHE:-/var/cache/bccc-vm}
+apt_dir=$cache/apt
+
+die() { echo "fetch-kernel: $*" >&2; exit 1; }
+
+[ $# -gt 0 ] || die "usage: $0 ALIAS... (5.10 6.1 6.12 latest)"
+
+# The package-name pattern and the suites an alias draws from.
+alias_pattern() {
+	case $1 in
+	5.10) echo '^linux-image-5\.10\.[0-9]+-[0-9]+-cloud-amd64-unsigned$' ;;
+	6.1) echo '^linux-image-6\.1\.[0-9]+-[0-9]+-cloud-amd64-unsigned$' ;;
+	6.12) echo '^linux-image-6\.12\.[0-9]+\+deb[0-9]+-cloud-amd64-unsigned$' ;;
+	latest) echo '^(linux-binary-[0-9.]+\+deb[0-9]+-cloud-amd64|linux-image-[0-9.]+(-[0-9]+|\+deb[0-9]+)-cloud-amd64-unsigned)$' ;;
+	*) die "unknown kernel alias '$1' (known: 5.10 6.1 6.12 latest)" ;;
+	esac
+}
+
+host_mirror() { # $1: path suffix (debian | debian-security)
+	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
+		2>/dev/null | grep -oE "https?://[^ ]+/$1/?( |$)" | head -n1 | tr -d ' ' | sed 's:/$::' || true
+}
+
+setup_apt() {
+	local main sec keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+	main=${BCCC_VM_DEBIAN_MIRROR:-$(host_mirror debian)}
+	sec=${BCCC_VM_SECURITY_MIRROR:-$(host_mirror debian-security)}
+	[ -n "$main" ] || die "no Debian mirror in the host's apt sources; set BCCC_VM_DEBIAN_MIRROR"
+	[ -n "$sec" ] || die "no Debian security mirror in the host's apt sources; set BCCC_VM_SECURITY_MIRROR"
+	[ -r "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
+	mkdir -p "$apt_dir"/{lists/partial,cache/archives/partial,etc/sources.list.d,etc/apt.conf.d,etc/preferences.d}
+	: >"$apt_dir/status"
+	cat >"$apt_dir/etc/sources.list" <<SRC
+deb [signed-by=$keyring] $sec bullseye-security main
+deb [signed-by=$keyring] $main bullseye main
+deb [signed-by=$keyring] $sec bookworm-security main
+deb [signed-by=$keyring] $main bookworm main
+deb [signed-by=$keyring] $main sid main
+SRC
+	# Dir::Etc::Parts points at an empty directory so the host's apt.conf.d (DEP-11 indexes,
+	# proxies for other sources, ...) does not apply.
+	cat >"$apt_dir/apt.conf" <<CONF
+Dir::Etc "$apt_dir/etc";
+Dir::Etc::SourceList "$apt_dir/etc/sources.list";
+Dir::Etc::SourceParts "$apt_dir/etc/sources.list.d";
+Dir::Etc::Parts "$apt_dir/etc/apt.conf.d";
+Dir::Etc::Preferences "$apt_dir/etc/preferences";
+Dir::Etc::PreferencesParts "$apt_dir/etc/preferences.d";
+Dir::State "$apt_dir";
+Dir::State::Lists "$apt_dir/lists";
+Dir::State::status "$apt_dir/status";
+Dir::Cache "$apt_dir/cache";
+Acquire::Languages "none";
+# The mirror may be a dated snapshot whose Release files are past Valid-Until; signatures are
+# still verified.
+Acquire::Check-Valid-Until "false";
+APT::Architecture "amd64";
+APT::Architectures { "amd64"; };
+APT::Sandbox::User "root";
+CONF
+}
+
+apt_private() { APT_CONFIG=$apt_dir/apt.conf "$@"; }
+
+updated=
+update_once() {
+	[ -n "$updated" ] && return
+	setup_apt
+	echo "fetch-kernel: updating private apt lists in $apt_dir" >&2
+	apt_private apt-get -q update >&2 || die "apt-get update (private config) failed"
+	updated=1
+}
+
+# Prints "version package" candidates for an alias, newest first.
+candidates() {
+	local pat pkg
+	pat=$(alias_pattern "$1")
+	for pkg in $(apt_private apt-cache pkgnames linux- | grep -E "$pat" || true); do
+		apt_private apt-cache madison "$pkg" | awk -F' [|] ' -v p="$pkg" '{gsub(/ /,"",$2); print $2, p}'
+	done | sort -u | sort -k1,1 -V -r
+}
+
+# Unpacks a downloaded deb into the alias directory.
+install_deb() { # $1 deb, $2 package, $3 version, $4 alias dir
+	local tmp vmlinuz config
+	tmp=$(mktemp -d "$cache/unpack.XXXXXX")
+	dpkg-deb -x "$1" "$tmp"
+	vmlinuz=$(find "$tmp/boot" "$tmp/usr/lib/modules" -maxdepth 2 -name 'vmlinuz*' -type f 2>/dev/null | head -n1)
+	config=$(find "$tmp/boot" -maxdepth 1 -name 'config-*' -type f 2>/dev/null | head -n1)
+	if [ -z "$vmlinuz" ]; then
+		rm -rf "$tmp"
+		return 1
+	fi
+	local stage=$4.tmp.$$
+	rm -rf "$stage"
+	mkdir -p "$stage"
+	cp "$vmlinuz" "$stage/vmlinuz"
+	[ -n "$config" ] && cp "$config" "$stage/config"
+	echo "$2 $3" >"$stage/package"
+	rm -rf "$tmp" "$4"
+	mv "$stage" "$4"
+}
+
+fetch_alias() {
+	local alias=$1 dir=$cache/kernels/$1 ver pkg deb tried=0 work
+	if [ -s "$dir/vmlinuz" ]; then
+		echo "fetch-kernel: $alias cached ($(cat "$dir/package"))" >&2
+		echo "$dir"
+		return
+	fi
+	alias_pattern "$alias" >/dev/null
+	update_once
+	work=$(mktemp -d "$cache/dl.XXXXXX")
+	while read -r ver pkg; do
+		[ -n "$pkg" ] || continue
+		tried=$((tried + 1))
+		echo "fetch-kernel: $alias: trying $pkg=$ver" >&2
+		if (cd "$work" && apt_private apt-get -q download "$pkg=$ver" >&2); then
+			deb=$(find "$work" -maxdepth 1 -name '*.deb' | head -n1)
+			if [ -n "$deb" ] && install_deb "$deb" "$pkg" "$ver" "$dir"; then
+				rm -rf "$work"
+				echo "fetch-kernel: $alias -> $pkg $ver" >&2
+				echo "$dir"
+				return
+			fi
+			echo "fetch-kernel: $alias: $pkg=$ver has no vmlinuz, next candidate" >&2
+			rm -f "$work"/*.deb
+		else
+			echo "fetch-kernel: $alias: $pkg=$ver download failed, falling back" >&2
+		fi
+	done < <(candidates "$alias")
+	rm -rf "$work"
+	[ "$tried" -gt 0 ] || die "$alias: no package matches $(alias_pattern "$alias") in the private apt lists"
+	die "$alias: all $tried candidates failed to download"
+}
+
+mkdir -p "$cache/kernels" || die "cannot create $cache (set BCCC_VM_CACHE)"
+for a in "$@"; do
+	fetch_alias "$a"
+done
+# apt's binary caches (~175 MB) are rebuilt from the lists on the next update; don't keep them.
+rm -f "$apt_dir"/cache/*.bin
