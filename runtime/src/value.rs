@@ -77,19 +77,7 @@ pub fn decode(ty: &Type, bytes: &[u8]) -> Value {
             signed,
             variants,
             ..
-        } => {
-            let raw = read_le(bytes, *size);
-            let value = if *signed {
-                sign_extend(raw, size * 8)
-            } else {
-                raw as i128
-            };
-            let name = variants
-                .iter()
-                .find(|v| i128::from(v.value) == value)
-                .map(|v| v.name.clone());
-            Value::Enum { name, value }
-        }
+        } => enum_value(read_le(bytes, *size), size * 8, *signed, variants),
         Type::Array { elem, len } => {
             if ty.is_char_array() {
                 let max = (*len as usize).min(bytes.len());
@@ -140,18 +128,7 @@ pub fn decode_field(field: &Field, record: &[u8]) -> Value {
             );
             match &field.ty {
                 Type::Bool => Value::Bool(raw != 0),
-                Type::Enum { variants, .. } => {
-                    let value = if signed {
-                        sign_extend(raw, bits)
-                    } else {
-                        raw as i128
-                    };
-                    let name = variants
-                        .iter()
-                        .find(|v| i128::from(v.value) == value)
-                        .map(|v| v.name.clone());
-                    Value::Enum { name, value }
-                }
+                Type::Enum { variants, .. } => enum_value(raw, bits, signed, variants),
                 _ => int_value(raw, bits, signed),
             }
         }
@@ -320,6 +297,26 @@ pub fn add_into(ty: &Type, acc: &mut [u8], other: &[u8]) {
         }
         _ => {}
     }
+}
+
+/// An enum's value (sign-extended from `bits` when signed) and the name of the variant it
+/// matches, if any.
+fn enum_value(
+    raw: u128,
+    bits: u32,
+    signed: bool,
+    variants: &[bccc_manifest::EnumVariant],
+) -> Value {
+    let value = if signed {
+        sign_extend(raw, bits)
+    } else {
+        raw as i128
+    };
+    let name = variants
+        .iter()
+        .find(|v| i128::from(v.value) == value)
+        .map(|v| v.name.clone());
+    Value::Enum { name, value }
 }
 
 #[cfg(test)]
