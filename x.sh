@@ -16,13 +16,13 @@ cd "$ROOT"
 # compiler), the BPF toolchain bccc drives (clang-19, llvm-19, libclang), and what the
 # benchmark uses: its hand-written libbpf reference links against libbpf-dev, libelf-dev, zlib
 # and zstd, and time(1) measures peak RSS. qemu, busybox-static and cpio boot the other kernels
-# of the VM test matrix (tests/vm).
+# of the VM test matrix (tests/vm); lz4, zstd and xz unpack those kernels' vmlinux to read their BTF.
 PACKAGES=(
     build-essential pkg-config autoconf automake autopoint flex bison gawk
     clang-19 llvm-19 libclang-19-dev libclang1-19
     bpftool libbpf-dev libelf-dev zlib1g-dev libzstd-dev
     python3 time
-    qemu-system-x86 busybox-static cpio
+    qemu-system-x86 busybox-static cpio lz4 zstd xz-utils
 )
 
 say() { printf 'x.sh: %s\n' "$*" >&2; }

@@ -474,3 +474,152 @@ fn kprobe_with_typed_arguments_attaches_where_kprobes_exist() {
         );
     }
 }
+
+#[test]
+fn tp_btf_exec_reports_the_pid_and_filename_of_an_exec() {
+    let _serial = serial();
+    common::kernel_fs();
+    let dir = common::scratch("live-tpbtf");
+    let bin = build_tool("tpbtf_exec", &dir, &[]);
+    // A program at a path no other exec on the machine uses.
+    let target = dir.join(format!("bccc-tpbtf-true-{}", std::process::id()));
+    std::fs::copy("/bin/true", &target).unwrap();
+    let mut child_pid = 0;
+    let run = run_tool(
+        &bin,
+        &[],
+        |_| {
+            let mut c = Command::new(&target).spawn().unwrap();
+            child_pid = c.id();
+            assert!(c.wait().unwrap().success());
+            // The perf buffer is polled; give it a moment before stopping.
+            std::thread::sleep(Duration::from_millis(300));
+        },
+        Some("INT"),
+    );
+    run.assert_success("tpbtf_exec after SIGINT");
+    let header: Vec<&str> = run
+        .stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        ["PID", "OLD_PID", "COMM", "FILENAME"],
+        "{}",
+        run.stdout
+    );
+    let path = target.to_str().unwrap();
+    let line = run
+        .stdout
+        .lines()
+        .find(|l| l.split_whitespace().last() == Some(path))
+        .unwrap_or_else(|| panic!("no exec of {path}:\n{}", run.stdout));
+    let cols: Vec<&str> = line.split_whitespace().collect();
+    let pid = child_pid.to_string();
+    // p->tgid (read through BTF) and old_pid are the child's pid: a single-threaded exec.
+    assert_eq!(cols[..2], [pid.as_str(), pid.as_str()], "{line}");
+    // comm after exec is the new program's basename, truncated to TASK_COMM_LEN - 1.
+    let name = target.file_name().unwrap().to_str().unwrap();
+    assert_eq!(cols[2], &name[..name.len().min(15)], "{line}");
+    assert!(
+        leftover_programs(&["on_exec"]).is_empty(),
+        "programs left loaded"
+    );
+}
+
+/// A loop device over a file, detached on drop.
+struct Loop(String);
+
+impl Loop {
+    fn new(backing: &Path) -> Self {
+        std::fs::write(backing, vec![0u8; 1 << 20]).expect("write backing file");
+        let out = Command::new("losetup")
+            .args(["--find", "--show"])
+            .arg(backing)
+            .output()
+            .expect("run losetup");
+        assert!(
+            out.status.success(),
+            "losetup failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+}
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        let _ = Command::new("losetup").args(["-d", &self.0]).status();
+    }
+}
+
+#[test]
+fn block_rq_prints_a_direct_read_field_by_field() {
+    let _serial = serial();
+    common::kernel_fs();
+    let dir = common::scratch("live-block-rq");
+    let bin = build_tool("block_rq", &dir, &[]);
+    let dev = Loop::new(&dir.join("disk.img"));
+    let devno = std::fs::read_to_string(format!(
+        "/sys/block/{}/dev",
+        dev.0.trim_start_matches("/dev/")
+    ))
+    .expect("loop device number");
+    let run = run_tool(
+        &bin,
+        &["-d", "2"],
+        |_| {
+            // One 4 KiB direct read at byte 409600: sector 800, 8 sectors.
+            let st = Command::new("dd")
+                .arg(format!("if={}", dev.0))
+                .args([
+                    "of=/dev/null",
+                    "bs=4096",
+                    "skip=100",
+                    "count=1",
+                    "iflag=direct",
+                ])
+                .stderr(Stdio::null())
+                .status()
+                .expect("run dd");
+            assert!(st.success(), "dd failed");
+        },
+        None,
+    );
+    run.assert_success("block_rq");
+    let header: Vec<&str> = run
+        .stdout
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "PID",
+            "MAJOR",
+            "MINOR",
+            "NR_SECTOR",
+            "SECTOR",
+            "BYTES",
+            "RWBS",
+            "COMM",
+            "CMD"
+        ]
+    );
+    let (major, minor) = devno.trim().split_once(':').expect("MAJ:MIN");
+    let row: Vec<&str> = run
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.get(1) == Some(&major) && f.get(2) == Some(&minor) && f.get(4) == Some(&"800"))
+        .unwrap_or_else(|| panic!("no request at sector 800 of {}:\n{}", dev.0, run.stdout));
+    // The empty __data_loc cmd leaves 8 fields; rwbs starts with R (a read).
+    assert_eq!(row.len(), 8, "{row:?}");
+    assert_eq!((row[3], row[5]), ("8", "4096"), "{row:?}");
+    assert!(row[6].starts_with('R'), "{row:?}");
+}

@@ -29,3 +29,43 @@ fn rewritten_c_and_manifest_of_every_testdata_program() {
         insta::assert_snapshot!(format!("manifest__{name}"), manifest);
     }
 }
+
+#[test]
+fn dash_writes_to_standard_output_and_names_the_tool_after_the_input() {
+    let dir = common::scratch("stdout");
+    let program = common::testdata("opensnoop.c");
+    let c = emit(&program, "c", &dir);
+    let out = common::bccc()
+        .current_dir(&dir)
+        .arg("build")
+        .arg(&program)
+        .args(["--emit", "c", "-o", "-"])
+        .output()
+        .expect("run bccc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), c);
+    let out = common::bccc()
+        .current_dir(&dir)
+        .arg("build")
+        .arg(&program)
+        .args(["--emit", "manifest", "-o", "-"])
+        .output()
+        .expect("run bccc");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON manifest");
+    assert_eq!(manifest["tool"]["name"], "opensnoop");
+    // Nothing but the one file `emit` wrote: no file named `-`, no temporary file.
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files, ["opensnoop.c"], "{files:?}");
+}

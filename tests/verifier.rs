@@ -1,7 +1,8 @@
 //! Every testdata program compiles to an object the kernel's verifier accepts. kprobe programs
 //! are loaded without attaching (this kernel has no kprobes). This kernel refuses to load BTF
 //! tracing programs (fentry, fexit, LSM) at all, with EPERM before the verifier runs: for those,
-//! EPERM is the expected answer here and the VM kernel matrix loads and attaches them.
+//! EPERM is the expected answer here and the VM kernel matrix loads and attaches them. BTF-typed
+//! raw tracepoints (`tp_btf`) need no trampoline and must load here like any other program.
 
 mod common;
 

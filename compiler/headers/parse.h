@@ -110,6 +110,9 @@
 #define KRETFUNC_PROBE(event, args...)                                                 \
 	int kretfunc__vmlinux__##event(unsigned long long *ctx, ##args)
 #define LSM_PROBE(hook, args...) int lsm__##hook(unsigned long long *ctx, ##args)
+/* Not BCC: a BTF-typed raw tracepoint (`tp_btf/event`), the same shape with the tracepoint's
+ * TP_PROTO arguments. Equivalent to `// bccc:attach tp_btf:event` above a plain function. */
+#define TP_BTF_PROBE(event, args...) int tp_btf__##event(unsigned long long *ctx, ##args)
 
 /* BCC's bpf_trace_printk takes only the format and its arguments. */
 #define bpf_trace_printk(fmt, ...) bccc_printk(fmt, ##__VA_ARGS__)

@@ -194,7 +194,14 @@ pub fn build(opts: &BuildOptions) -> Result<(PathBuf, Diagnostics), BuildError> 
         .into());
     }
     let object = compile::compile(&fe.source, &fe.rewritten, &fe.env, &opts.defines)?;
-    let name = out
+    // The tool's name (its --help, its messages): the binary's file name, else (an object,
+    // a manifest, standard output) the input's stem.
+    let named = if opts.emit == Emit::Bin && out.as_os_str() != "-" {
+        out.clone()
+    } else {
+        default_output(&opts.input, Emit::Bin)
+    };
+    let name = named
         .file_name()
         .map_or_else(|| "tool".into(), |n| n.to_string_lossy().into_owned());
     let manifest = package::manifest(&fe.source, &fe.program, &object, &name)?;

@@ -20,7 +20,7 @@ enum Command {
     Build {
         /// The BCC-dialect C file.
         input: PathBuf,
-        /// Output path (default: `./<stem>` for a binary).
+        /// Output path (default: `./<stem>` for a binary); `-` writes to standard output.
         #[arg(short, long)]
         output: Option<PathBuf>,
         /// What to write.

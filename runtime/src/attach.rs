@@ -76,7 +76,9 @@ fn attach_one(
             provider,
             probe,
         } => one(prog.attach_usdt(-1, path, provider, probe)),
-        Target::Kfunc { .. } => one(prog.attach_trace()),
+        // fentry, fexit, LSM and tp_btf programs carry their target as a BTF id chosen at load
+        // time; libbpf's trace attach links exactly that.
+        Target::Kfunc { .. } | Target::TpBtf { .. } => one(prog.attach_trace()),
         Target::Kprobes { symbols, retprobe } => {
             // Like BCC: one kprobe per matching function; failures are tolerated unless all fail.
             let mut links = Vec::new();

@@ -83,21 +83,49 @@ fn classify(manifest: &Manifest, e: &libbpf_rs::Error) -> RunError {
         .iter()
         .find(|p| p.name == failure.program)
         .map(|p| p.section.as_str());
-    let tracing = section.is_some_and(|s| {
-        ["fentry", "fexit", "fmod_ret", "lsm", "tp_btf"]
-            .iter()
-            .any(|k| s.starts_with(k))
-    });
     let mut reason = e.to_string();
-    if denied && tracing && failure.tail.is_empty() {
-        reason.push_str(
-            " (this kernel does not allow BTF trampoline programs such as fentry/fexit here; \
-             build the probe as a kprobe or tracepoint instead)",
-        );
+    if denied
+        && failure.tail.is_empty()
+        && let Some(hint) = section.and_then(btf_refusal_hint)
+    {
+        reason.push_str(hint);
     }
     RunError::Verifier {
         probe: probe_ref(manifest, &failure.program),
         reason,
         tail: failure.tail,
+    }
+}
+
+/// What to suggest when the kernel refuses a BTF program (EPERM, no verifier log) of `section`;
+/// `None` for sections that are not BTF programs.
+fn btf_refusal_hint(section: &str) -> Option<&'static str> {
+    match section.split('/').next()? {
+        "fentry" | "fexit" | "fmod_ret" | "lsm" => Some(
+            " (this kernel does not allow BTF trampoline programs such as fentry/fexit here; \
+             build the probe as a kprobe or tracepoint instead)",
+        ),
+        "tp_btf" => Some(
+            " (this kernel does not allow BTF-typed tracepoint programs here; attach the probe \
+             with raw_tracepoint:EVENT instead)",
+        ),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::btf_refusal_hint;
+
+    #[test]
+    fn refusal_hints_follow_the_program_type() {
+        assert!(btf_refusal_hint("fentry/vfs_read").is_some_and(|h| h.contains("kprobe")));
+        assert!(btf_refusal_hint("lsm/file_open").is_some_and(|h| h.contains("fentry")));
+        assert!(
+            btf_refusal_hint("tp_btf/sched_process_exec")
+                .is_some_and(|h| h.contains("raw_tracepoint:"))
+        );
+        assert_eq!(btf_refusal_hint("tracepoint/sched/sched_switch"), None);
+        assert_eq!(btf_refusal_hint("raw_tp/sched_switch"), None);
     }
 }

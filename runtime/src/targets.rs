@@ -1,12 +1,14 @@
 //! Attach targets: an [`AttachSpec`] → the concrete thing to attach to on this machine (kernel
 //! functions a regex expands to, the file and offset of a uprobe, ...), or the plain reason it
 //! does not exist here. Used by `--preflight` and before every attach. Reads `/proc`, `/sys`,
-//! tracefs and the probed binaries.
+//! tracefs, the kernel's BTF and the probed binaries.
 
 use std::cell::OnceCell;
 use std::path::PathBuf;
 
 use bccc_manifest::{AttachSpec, UprobeTarget};
+use libbpf_rs::Btf;
+use libbpf_rs::btf::types::Typedef;
 
 use crate::ksyms;
 use crate::sys;
@@ -57,6 +59,11 @@ pub enum Target {
         /// Kernel function.
         symbol: String,
     },
+    /// A BTF-typed raw tracepoint (`tp_btf`): the kernel's BTF has `btf_trace_EVENT`.
+    TpBtf {
+        /// Event.
+        event: String,
+    },
 }
 
 /// Why a target does not exist or cannot be used here.
@@ -82,6 +89,16 @@ pub enum TargetError {
     /// No raw tracepoint of that name.
     #[error("raw tracepoint `{0}` does not exist on this kernel")]
     NoRawTracepoint(String),
+    /// The kernel's BTF has no `btf_trace_EVENT` typedef, which libbpf needs to attach a
+    /// `tp_btf` program (the raw tracepoint may still exist: see `raw_tracepoint:`).
+    #[error(
+        "tracepoint `{0}` has no btf_trace_{0} type in this kernel's BTF ({vmlinux}), so it cannot be attached as tp_btf; a raw_tracepoint:{0} probe may still work",
+        vmlinux = sys::VMLINUX_BTF
+    )]
+    NoBtfTracepoint(String),
+    /// The kernel's BTF could not be read (`tp_btf` needs it).
+    #[error("cannot read the kernel's BTF ({vmlinux}): {0}", vmlinux = sys::VMLINUX_BTF)]
+    NoKernelBtf(String),
     /// Tracefs is not mounted.
     #[error("tracefs is not mounted (mount -t tracefs tracefs /sys/kernel/tracing)")]
     NoTracefs,
@@ -98,22 +115,43 @@ pub enum TargetError {
         /// Probe.
         probe: String,
     },
+    /// The kernel builds the BPF LSM in, but it is not in the active LSM list, so its hooks
+    /// are never called: the program would attach and see nothing.
+    #[error(
+        "the BPF LSM is not active on this kernel (active: {0}), so LSM programs would never run; boot with lsm={0},bpf"
+    )]
+    LsmInactive(String),
     /// An attach kind this runtime cannot attach yet.
     #[error("{0} attach is not yet supported by the bccc runtime")]
     NotSupported(&'static str),
 }
 
-/// Kernel symbol files, read once per run and only if a kprobe or kfunc needs them.
+/// Kernel symbol files and BTF, read once per run and only if a kprobe, kfunc or `tp_btf` needs
+/// them.
 #[derive(Default)]
 pub struct KernelSymbols {
     kallsyms: OnceCell<String>,
     available: OnceCell<String>,
     blacklist: OnceCell<String>,
+    btf: OnceCell<Result<Btf<'static>, String>>,
 }
 
 impl KernelSymbols {
     fn kallsyms(&self) -> &str {
         self.kallsyms.get_or_init(sys::kallsyms)
+    }
+
+    /// Whether the running kernel's BTF has the `btf_trace_EVENT` typedef: what libbpf looks up
+    /// to attach `SEC("tp_btf/EVENT")`, so its presence is the check that matches the attach.
+    fn has_btf_tracepoint(&self, event: &str) -> Result<bool, TargetError> {
+        let btf = self
+            .btf
+            .get_or_init(|| Btf::from_path(sys::VMLINUX_BTF).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| TargetError::NoKernelBtf(e.clone()))?;
+        let name = format!("btf_trace_{event}");
+        // A name with a NUL byte cannot be in BTF (and libbpf-rs would panic on it).
+        Ok(!name.contains('\0') && btf.type_by_name::<Typedef<'_>>(&name).is_some())
     }
 }
 
@@ -216,9 +254,34 @@ pub fn resolve(spec: &AttachSpec, syms: &KernelSymbols) -> Result<Target, Target
             if !ksyms::has_function(syms.kallsyms(), &symbol) {
                 return Err(TargetError::NoKernelFunction(symbol));
             }
+            // Unreadable when securityfs is not mounted: then the attach is all we can try.
+            if let Ok(active) = std::fs::read_to_string(ACTIVE_LSMS) {
+                lsm_active(&active)?;
+            }
             Ok(Target::Kfunc { symbol })
         }
+        AttachSpec::TpBtf { event } => {
+            if !syms.has_btf_tracepoint(event)? {
+                return Err(TargetError::NoBtfTracepoint(event.clone()));
+            }
+            Ok(Target::TpBtf {
+                event: event.clone(),
+            })
+        }
         AttachSpec::PerfEvent { .. } => Err(TargetError::NotSupported("perf_event")),
+    }
+}
+
+/// The kernel's active LSMs, in order, comma-separated (securityfs).
+const ACTIVE_LSMS: &str = "/sys/kernel/security/lsm";
+
+/// Whether `bpf` is among the active LSMs listed in `active` (the text of [`ACTIVE_LSMS`]).
+fn lsm_active(active: &str) -> Result<(), TargetError> {
+    let active = active.trim();
+    if active.split(',').any(|l| l == "bpf") {
+        Ok(())
+    } else {
+        Err(TargetError::LsmInactive(active.to_owned()))
     }
 }
 
@@ -242,6 +305,9 @@ impl Target {
                 probe,
             } => format!("{} has USDT {provider}:{probe}", path.display()),
             Target::Kfunc { symbol } => format!("kernel function {symbol} exists"),
+            Target::TpBtf { event } => {
+                format!("{} has btf_trace_{event}", sys::VMLINUX_BTF)
+            }
         }
     }
 }
@@ -257,6 +323,17 @@ fn read_binary(path: &std::path::Path) -> Result<Vec<u8>, UserTargetError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bpf_lsm_must_be_active() {
+        assert!(lsm_active("lockdown,capability,yama,bpf\n").is_ok());
+        let err = lsm_active("lockdown,capability,yama,apparmor").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "the BPF LSM is not active on this kernel (active: lockdown,capability,yama,apparmor), \
+             so LSM programs would never run; boot with lsm=lockdown,capability,yama,apparmor,bpf"
+        );
+    }
 
     fn resolve_text(text: &str) -> Result<Target, TargetError> {
         resolve(&text.parse().unwrap(), &KernelSymbols::default())
@@ -286,6 +363,21 @@ mod tests {
             resolve_text("uprobe:c:no_such_fn_xyz"),
             Err(TargetError::User(UserTargetError::NoSymbol { .. }))
         ));
+        assert_eq!(
+            resolve_text("tp_btf:sched_process_exec"),
+            Ok(Target::TpBtf {
+                event: "sched_process_exec".into()
+            })
+        );
+        assert_eq!(
+            resolve_text("tp_btf:bccc_no_such_event"),
+            Err(TargetError::NoBtfTracepoint("bccc_no_such_event".into()))
+        );
+        // A kernel function is a FUNC in BTF, not a btf_trace_ typedef.
+        assert_eq!(
+            resolve_text("tp_btf:do_nanosleep"),
+            Err(TargetError::NoBtfTracepoint("do_nanosleep".into()))
+        );
         assert_eq!(
             resolve_text("perf_event:sw:cpu-clock:freq=99"),
             Err(TargetError::NotSupported("perf_event"))

@@ -9,6 +9,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 mount -t debugfs debugfs /sys/kernel/debug
+mount -t securityfs securityfs /sys/kernel/security
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
 mkdir -p /sys/fs/bpf && mount -t bpf bpf /sys/fs/bpf
 ulimit -l unlimited

@@ -11,7 +11,9 @@
 # Environment: BCCC_VM_FILES="src[:dst] ..." extra files copied to /test/<dst or basename>;
 # BCCC_VM_TIMEOUT (seconds, 300); BCCC_VM_MEM (512M); BCCC_VM_CMDLINE (appended to the kernel
 # command line); BCCC_VM_ACCEL (tcg: KVM on this host is PVM and fails, see the vmtest guide);
-# BCCC_VM_CONSOLE=path keeps the console log; BCCC_VM_CACHE holds the cached base initramfs.
+# BCCC_VM_CONSOLE=path keeps the console log; BCCC_VM_CACHE holds the cached base initramfs;
+# BCCC_VM_DISK_MB=N attaches a zeroed N MiB NVMe disk (the Debian cloud kernels build the NVMe
+# driver in; their virtio-blk is a module the initramfs lacks).
 set -euo pipefail
 
 die() { echo "vm-run: $*" >&2; exit 125; }
@@ -78,12 +80,17 @@ console=$work/console.log
 : >"$work/stdout"
 : >"$work/stderr"
 timeout_s=${BCCC_VM_TIMEOUT:-300}
+disk=()
+if [ -n "${BCCC_VM_DISK_MB:-}" ]; then
+	truncate -s "${BCCC_VM_DISK_MB}M" "$work/disk.img"
+	disk=(-drive "file=$work/disk.img,if=none,id=disk0,format=raw" -device nvme,serial=bccc0,drive=disk0)
+fi
 set +e
 timeout -k 5 "$timeout_s" qemu-system-x86_64 \
 	-accel "${BCCC_VM_ACCEL:-tcg}" -cpu max -m "${BCCC_VM_MEM:-512M}" -smp 1 \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-serial "file:$console" -serial "file:$work/stdout" -serial "file:$work/stderr" \
-	-kernel "$kernel" -initrd "$work/initrd.cpio" \
+	"${disk[@]}" -kernel "$kernel" -initrd "$work/initrd.cpio" \
 	-append "console=ttyS0 quiet panic=-1 oops=panic ${BCCC_VM_CMDLINE:-}" \
 	</dev/null >"$work/qemu.log" 2>&1
 qrc=$?

@@ -111,7 +111,7 @@ pub(crate) fn unsupported_attach(file: &SourceFile, span: Span, kind: &str) -> D
     Diagnostic::error(
         "bccc::E0211",
         format!("attach kind `{kind}` is not yet supported"),
-        "supported today: kprobe, kretprobe, tracepoint, raw_tracepoint, uprobe, uretprobe, kfunc, kretfunc",
+        "supported today: kprobe, kretprobe, tracepoint, raw_tracepoint, tp_btf, uprobe, uretprobe, kfunc, kretfunc, lsm",
     )
     .label(file, span, "this program")
 }
@@ -121,7 +121,7 @@ pub(crate) fn conflicting_attach(file: &SourceFile, span: Span, a: &str, b: &str
     Diagnostic::error(
         "bccc::E0212",
         format!("one function cannot be both a `{a}` and a `{b}` program"),
-        "write one function per program type (an fentry, fexit or LSM program: one per kernel function)",
+        "write one function per program type (an fentry, fexit, LSM or tp_btf program: one per kernel function or tracepoint)",
     )
     .label(file, span, "this function")
 }
@@ -144,4 +144,22 @@ pub(crate) fn bad_probe_params(file: &SourceFile, span: Span, why: &str) -> Diag
         "a pt_regs probe takes `struct pt_regs *ctx` and at most 5 named arguments after it",
     )
     .label(file, span, "these parameters")
+}
+
+/// A BTF program (fentry, fexit, LSM, `tp_btf`) whose first parameter is not the `u64` ctx array.
+/// `found` says what is there instead, for the label.
+pub(crate) fn btf_ctx_param(
+    file: &SourceFile,
+    span: Span,
+    section: &str,
+    found: &str,
+) -> Diagnostic {
+    let kind = section.split('/').next().unwrap_or(section);
+    Diagnostic::error(
+        "bccc::E0215",
+        format!("a {kind} program's first parameter must be `unsigned long long *ctx`"),
+        "BTF programs receive the kernel's arguments as a u64 array: write \
+         `int fn(unsigned long long *ctx, <typed arguments>)`, as BCC's KFUNC_PROBE expands",
+    )
+    .label(file, span, found)
 }

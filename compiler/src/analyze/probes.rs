@@ -1,6 +1,6 @@
 //! Which functions are BPF programs, how each attaches, and its `SEC(...)` name.
 
-use bccc_ffi::clang::{Cursor, CursorKind};
+use bccc_ffi::clang::{Cursor, CursorKind, TypeKind};
 use bccc_manifest::AttachSpec;
 
 use super::{Probe, ProbeKind, ProbeParam, diagnostics};
@@ -99,6 +99,7 @@ fn section_for(spec: &AttachSpec) -> Option<String> {
             format!("{}/{symbol}", if *ret { "fexit" } else { "fentry" })
         }
         AttachSpec::Lsm { hook } => format!("lsm/{hook}"),
+        AttachSpec::TpBtf { event } => format!("tp_btf/{event}"),
         AttachSpec::Usdt { .. } | AttachSpec::PerfEvent { .. } => return None,
     })
 }
@@ -116,7 +117,10 @@ fn kfunc_name(name: &str) -> Option<(&str, bool)> {
 
 /// Whether a section is a BTF-typed program (`BPF_PROG` arguments, one kernel target).
 pub(crate) fn is_btf_section(section: &str) -> bool {
-    matches!(section.split('/').next(), Some("fentry" | "fexit" | "lsm"))
+    matches!(
+        section.split('/').next(),
+        Some("fentry" | "fexit" | "lsm" | "tp_btf")
+    )
 }
 
 /// How a conflict names `section` next to `other`: its family, or the whole section when both
@@ -218,6 +222,17 @@ pub(crate) fn classify(
             Some(format!("lsm/{hook}")),
             Some(spec),
         )
+    } else if let Some(event) = name.strip_prefix("tp_btf__").filter(|e| !e.is_empty()) {
+        let spec = AttachSpec::TpBtf {
+            event: event.into(),
+        };
+        (
+            ProbeKind::TpBtf {
+                event: event.into(),
+            },
+            Some(format!("tp_btf/{event}")),
+            Some(spec),
+        )
     } else {
         (ProbeKind::Attached, None, None)
     };
@@ -251,6 +266,9 @@ pub(crate) fn classify(
     if family(&section) == "kprobe" {
         check_reg_params(f, file)?;
     }
+    if is_btf_section(&section) {
+        check_btf_ctx(f, file, &section)?;
+    }
     let attach = named_attach
         .into_iter()
         .chain(specs.iter().cloned())
@@ -267,6 +285,33 @@ pub(crate) fn classify(
         params: f.params.clone(),
         from_macro: f.macro_name.is_some(),
     })
+}
+
+/// A BTF program's first parameter is the `u64` array `BPF_PROG` hands it (`ctx[i]` is the i-th
+/// kernel argument); the typed arguments follow it. Without it the rewrite would shift every
+/// argument by one.
+#[expect(
+    clippy::result_large_err,
+    reason = "Diagnostic is the stage's error type"
+)]
+fn check_btf_ctx(f: &FnDef<'_>, file: &SourceFile, section: &str) -> Result<(), Diagnostic> {
+    let first = f.cursor.argument(0);
+    let is_u64_array = first.is_some_and(|c| {
+        let ty = c.ty().canonical();
+        ty.kind() == TypeKind::Pointer
+            && ty.pointee().is_some_and(|t| {
+                let t = t.canonical();
+                t.kind() == TypeKind::UnsignedInt && t.size() == Some(8)
+            })
+    });
+    if is_u64_array {
+        return Ok(());
+    }
+    let (span, found) = match f.params.first() {
+        Some(p) => (p.span, format!("`{}`, not the u64 ctx array", p.ty)),
+        None => (f.name_span, "takes no ctx parameter".to_owned()),
+    };
+    Err(diagnostics::btf_ctx_param(file, span, section, &found))
 }
 
 #[expect(

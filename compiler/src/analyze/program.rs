@@ -163,6 +163,12 @@ pub enum ProbeKind {
         /// LSM hook name, without the `bpf_lsm_` prefix.
         hook: String,
     },
+    /// `TP_BTF_PROBE(event, args...)`: a BTF-typed raw tracepoint (`tp_btf/<event>`) whose
+    /// arguments are the tracepoint's `TP_PROTO` arguments.
+    TpBtf {
+        /// Tracepoint name (`btf_trace_<event>` in the kernel's BTF).
+        event: String,
+    },
     /// A plain `struct pt_regs *ctx` function attached only by `--attach` or a directive.
     Attached,
 }

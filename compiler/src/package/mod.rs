@@ -197,9 +197,16 @@ pub fn write_binary(
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so
-/// `path` is either untouched or complete.
+/// `path` is either untouched or complete. The path `-` is standard output.
 pub fn write_atomic(path: &Path, bytes: &[u8], mode: u32) -> Result<(), Diagnostic> {
     use std::os::unix::fs::PermissionsExt;
+    if path.as_os_str() == "-" {
+        let mut out = std::io::stdout().lock();
+        return out
+            .write_all(bytes)
+            .and_then(|()| out.flush())
+            .map_err(|e| diagnostics::write_failed(path, &e));
+    }
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),

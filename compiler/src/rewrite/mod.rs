@@ -360,6 +360,7 @@ fn probe_edits(
         _ if is_btf_section(&p.section) => {
             btf_target_exists(source, p, records)?;
             edits.push(Edit::replace(p.header_span, btf_prog_header(p)));
+            edits.extend(ctx_alias(p));
         }
         _ => {
             edits.push(Edit::insert(p.span.start, sec));
@@ -370,7 +371,8 @@ fn probe_edits(
 }
 
 /// `SEC("fentry/fn") int BPF_PROG(name, T a, ...)`: the parameters after `ctx` are the kernel
-/// function's (or LSM hook's) typed arguments, read directly through BTF (spec A.3, B.4).
+/// function's (LSM hook's, tracepoint's) typed arguments, read directly through BTF (spec A.3,
+/// B.4).
 fn btf_prog_header(p: &Probe) -> String {
     let mut header = format!("SEC(\"{}\") int BPF_PROG({}", p.section, p.function);
     for param in p.params.iter().skip(1) {
@@ -378,6 +380,19 @@ fn btf_prog_header(p: &Probe) -> String {
     }
     header.push(')');
     header
+}
+
+/// `BPF_PROG` names the u64 array `ctx`; a first parameter named otherwise becomes a local
+/// alias of it, so the body compiles unchanged.
+fn ctx_alias(p: &Probe) -> Option<Edit> {
+    let first = p
+        .params
+        .first()
+        .filter(|c| !c.name.is_empty() && c.name != "ctx")?;
+    Some(Edit::insert(
+        p.body_start + 1,
+        format!(" {} = ctx;", decl(&first.ty, &first.name)),
+    ))
 }
 
 /// The kernel function a BTF program attaches to must be in the build host's BTF: the kernel
@@ -392,6 +407,9 @@ fn btf_target_exists(
     records: &RecordTypes,
 ) -> Result<(), Diagnostic> {
     let (kind, target) = p.section.split_once('/').unwrap_or((&p.section, ""));
+    if kind == "tp_btf" {
+        return tp_btf_target(source, p, target, records);
+    }
     let function = if kind == "lsm" {
         format!("bpf_lsm_{target}")
     } else {
@@ -423,6 +441,57 @@ fn btf_target_exists(
         p.header_span,
         "attached here",
     ))
+}
+
+/// A `tp_btf` program needs the kernel's `btf_trace_<event>` typedef (libbpf attaches through
+/// it) and may take at most as many typed arguments as the tracepoint's `TP_PROTO` has.
+#[expect(
+    clippy::result_large_err,
+    reason = "Diagnostic is the stage's error type"
+)]
+fn tp_btf_target(
+    source: &SourceFile,
+    p: &Probe,
+    event: &str,
+    records: &RecordTypes,
+) -> Result<(), Diagnostic> {
+    let Some(max) = records.tracepoint_args(event) else {
+        return Err(Diagnostic::error(
+            "bccc::E0302",
+            format!("no tracepoint `{event}` in the kernel's BTF (no `btf_trace_{event}`)"),
+            format!(
+                "tp_btf programs attach through the kernel's `btf_trace_{event}` type; check the \
+                 name with `bpftool btf dump file /sys/kernel/btf/vmlinux | grep btf_trace_`, \
+                 attach the function as raw_tracepoint:{event} instead (arguments from \
+                 ctx->args[i]), or build with --btf of a kernel that has it"
+            ),
+        )
+        .label(source, p.header_span, "attached here"));
+    };
+    let typed = p.params.get(1..).unwrap_or_default();
+    if typed.len() <= max {
+        return Ok(());
+    }
+    let extra = &typed[max..];
+    let span = match (extra.first(), extra.last()) {
+        (Some(a), Some(b)) if a.span.end > a.span.start => Span::new(a.span.start, b.span.end),
+        _ => p.header_span,
+    };
+    Err(Diagnostic::error(
+        "bccc::E0303",
+        format!(
+            "tracepoint `{event}` has {max} argument{} but `{}` declares {} after ctx",
+            if max == 1 { "" } else { "s" },
+            p.function,
+            typed.len()
+        ),
+        format!(
+            "the arguments after ctx are the tracepoint's TP_PROTO, in order; see them with \
+             `bpftool btf dump file /sys/kernel/btf/vmlinux format c | grep 'btf_trace_{event})'` \
+             (after the leading `void *`)"
+        ),
+    )
+    .label(source, span, "more than the tracepoint passes"))
 }
 
 fn no_record(source: &SourceFile, p: &Probe, category: &str, event: &str) -> Diagnostic {

@@ -1,6 +1,7 @@
 //! Which vmlinux.h struct describes a tracepoint's record (spec C.2), decided from the build
 //! host's BTF: `trace_event_raw_<event>` when it exists, else the event class's struct whose
 //! members are the format's fields; per-syscall events use the generic `sys_enter`/`sys_exit` records.
+//! Also what BTF programs attach to: kernel functions and `btf_trace_<event>` prototypes.
 
 use btf_rs::{Btf, Type};
 use fallible_iterator::FallibleIterator;
@@ -56,6 +57,27 @@ impl RecordTypes {
         let Some(btf) = &self.btf else { return false };
         btf.resolve_types_by_name(name)
             .is_ok_and(|ts| ts.iter().any(|t| matches!(t, Type::Func(_))))
+    }
+
+    /// How many arguments a `tp_btf` program on `event` can take: the parameters of the
+    /// `btf_trace_<event>` typedef's prototype (`void (*)(void *, TP_PROTO args...)`) after its
+    /// leading `void *`. `None` when BTF has no such typedef.
+    pub(crate) fn tracepoint_args(&self, event: &str) -> Option<usize> {
+        let btf = self.btf.as_ref()?;
+        let types = btf
+            .resolve_types_by_name(&format!("btf_trace_{event}"))
+            .ok()?;
+        let typedef = types.iter().find_map(|t| match t {
+            Type::Typedef(td) => Some(td),
+            _ => None,
+        })?;
+        let Ok(Type::Ptr(ptr)) = btf.resolve_chained_type(typedef) else {
+            return None;
+        };
+        let Ok(Type::FuncProto(proto)) = btf.resolve_chained_type(&ptr) else {
+            return None;
+        };
+        Some(proto.parameters.len().saturating_sub(1))
     }
 
     /// The struct name (without `struct `) for `tp`'s record, if BTF has one.

@@ -3,6 +3,7 @@
 //! ```text
 //! kprobe:SYM=FN            kretprobe:SYM=FN          lsm:HOOK=FN          kprobe:re:REGEX=FN   kretprobe:re:REGEX=FN
 //! tracepoint:CAT:EVENT=FN  raw_tracepoint:EVENT=FN   kfunc:SYM=FN         kretfunc:SYM=FN
+//! tp_btf:EVENT=FN
 //! uprobe:BINARY_OR_LIB:SYM=FN       uretprobe:BINARY_OR_LIB:SYM=FN   (SYM may be 0xADDR)
 //! usdt:BINARY:PROVIDER:PROBE=FN
 //! perf_event:TYPE:CONFIG:freq=N=FN  perf_event:TYPE:CONFIG:period=N=FN
@@ -82,6 +83,12 @@ pub enum AttachSpec {
     Lsm {
         /// Hook name without the `bpf_lsm_` prefix (`bprm_check_security`).
         hook: String,
+    },
+    /// `tp_btf:EVENT`: a BTF-typed raw tracepoint (`SEC("tp_btf/EVENT")`), whose arguments are
+    /// the tracepoint's `TP_PROTO` arguments, read directly through BTF.
+    TpBtf {
+        /// Event name (`sched_process_exec`), as in the kernel's `btf_trace_EVENT` typedef.
+        event: String,
     },
 }
 
@@ -216,6 +223,7 @@ impl AttachSpec {
             AttachSpec::Kfunc { ret: false, .. } => "kfunc",
             AttachSpec::Kfunc { ret: true, .. } => "kretfunc",
             AttachSpec::Lsm { .. } => "lsm",
+            AttachSpec::TpBtf { .. } => "tp_btf",
         }
     }
 }
@@ -304,6 +312,18 @@ impl std::str::FromStr for AttachSpec {
                     hook: hook.to_owned(),
                 })
             }
+            "tp_btf" => {
+                let event = non_empty(Some(rest), "tracepoint name", "tp_btf:EVENT=FN")?;
+                if event.contains(':') {
+                    return Err(err(
+                        format!("`{event}` is not a bare tracepoint name (no category)"),
+                        "tp_btf:EVENT=FN, e.g. tp_btf:sched_process_exec=on_exec",
+                    ));
+                }
+                Ok(AttachSpec::TpBtf {
+                    event: event.to_owned(),
+                })
+            }
             "kfunc" | "kretfunc" | "fentry" | "fexit" => {
                 let symbol = non_empty(Some(rest), "kernel function", "kfunc:SYM=FN")?;
                 Ok(AttachSpec::Kfunc {
@@ -313,7 +333,7 @@ impl std::str::FromStr for AttachSpec {
             }
             other => Err(err(
                 format!("unknown attach kind `{other}`"),
-                "one of kprobe, kretprobe, tracepoint, raw_tracepoint, uprobe, uretprobe, usdt, perf_event, kfunc, kretfunc",
+                "one of kprobe, kretprobe, tracepoint, raw_tracepoint, tp_btf, uprobe, uretprobe, usdt, perf_event, kfunc, kretfunc, lsm",
             )),
         }
     }
@@ -381,7 +401,9 @@ impl fmt::Display for AttachSpec {
             AttachSpec::KprobeRegex { regex, .. } => write!(f, "{kind}:re:{regex}"),
             AttachSpec::Tracepoint { category, event } => write!(f, "{kind}:{category}:{event}"),
             AttachSpec::Lsm { hook } => write!(f, "{kind}:{hook}"),
-            AttachSpec::RawTracepoint { event } => write!(f, "{kind}:{event}"),
+            AttachSpec::RawTracepoint { event } | AttachSpec::TpBtf { event } => {
+                write!(f, "{kind}:{event}")
+            }
             AttachSpec::Uprobe {
                 binary,
                 target: UprobeTarget::Symbol(s),
@@ -461,6 +483,10 @@ mod tests {
             ("kfunc:vfs_read=f", "kfunc:vfs_read"),
             ("kretfunc:vfs_read=f", "kretfunc:vfs_read"),
             ("lsm:bprm_check_security=f", "lsm:bprm_check_security"),
+            (
+                "tp_btf:sched_process_exec=on_exec",
+                "tp_btf:sched_process_exec",
+            ),
         ];
         for (text, shown) in cases {
             let (spec, func) = parse(text);
@@ -472,6 +498,27 @@ mod tests {
             assert_eq!(spec.to_string(), shown, "{text}");
             assert_eq!(parse(shown).0, spec, "{shown} round trip");
         }
+    }
+
+    #[test]
+    fn tp_btf_spec_serializes_with_its_kind() {
+        let (spec, func) = parse("tp_btf:sched_process_exec=on_exec");
+        assert_eq!(
+            spec,
+            AttachSpec::TpBtf {
+                event: "sched_process_exec".into()
+            }
+        );
+        assert_eq!(func.as_deref(), Some("on_exec"));
+        assert_eq!(spec.kind_name(), "tp_btf");
+        let json = serde_json::to_string(&spec).unwrap();
+        assert_eq!(json, r#"{"kind":"tp_btf","event":"sched_process_exec"}"#);
+        assert_eq!(serde_json::from_str::<AttachSpec>(&json).unwrap(), spec);
+        let e = AttachSpec::parse_with_fn("tp_btf:").unwrap_err();
+        assert_eq!(
+            (e.message.as_str(), e.expected),
+            ("missing tracepoint name", "tp_btf:EVENT=FN")
+        );
     }
 
     #[test]
@@ -489,6 +536,8 @@ mod tests {
             "uprobe:readline=f",
             "perf_event:sw:nope:freq=1=f",
             "perf_event:sw:cpu-clock:every=3",
+            "tp_btf:",
+            "tp_btf:sched:sched_process_exec=f",
         ] {
             let e = AttachSpec::parse_with_fn(bad).expect_err(bad);
             assert!(!e.message.is_empty() && !e.expected.is_empty(), "{bad}");
