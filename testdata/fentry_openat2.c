@@ -36,7 +36,7 @@ KFUNC_PROBE(do_sys_openat2, int dfd, const char *filename, struct open_how *how)
 }
 
 /*
- * do_sys_openat2() returns long up to 6.x and int on newer kernels: declaring the result
+ * do_sys_openat2() returns long up to 6.12 and int on newer kernels: declaring the result
  * int reads the right value from both (an fd or -errno always fits), while long would read
  * undefined upper bytes where the kernel returns int.
  */

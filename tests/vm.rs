@@ -126,6 +126,11 @@ const CHECKS: &[Check] = &[
     },
 ];
 
+/// A variant of `fentry_openat2` (not in testdata/) whose fexit declares the result of
+/// [`WIDENED_FN`] as `long`: the runtime must warn on kernels where it returns `int`.
+const WIDENED: &str = "fexit_long_ret";
+const WIDENED_FN: &str = "do_sys_openat2";
+
 /// Where the guest finds the uprobe target (and the static program workloads exec).
 const GUEST_TARGET: &str = "/test/uprobe_target";
 
@@ -186,6 +191,33 @@ impl KernelFacts {
             .is_some_and(|types| types.iter().any(kind))
     }
 
+    /// `sizeof` what kernel function `name` returns (typedefs and modifiers resolved), from
+    /// its BTF prototype.
+    fn return_size(&self, name: &str) -> Option<usize> {
+        let btf = self.btf.as_ref()?;
+        let func = btf
+            .resolve_types_by_name(name)
+            .ok()?
+            .into_iter()
+            .find_map(|t| match t {
+                btf_rs::Type::Func(f) => Some(f),
+                _ => None,
+            })?;
+        let btf_rs::Type::FuncProto(proto) = btf.resolve_chained_type(&func).ok()? else {
+            return None;
+        };
+        let mut ty = btf.resolve_type_by_id(proto.return_type_id()).ok()?;
+        loop {
+            ty = match ty {
+                btf_rs::Type::Int(i) => return Some(i.size()),
+                btf_rs::Type::Typedef(_) | btf_rs::Type::Const(_) | btf_rs::Type::Volatile(_) => {
+                    btf.resolve_chained_type(ty.as_btf_type()?).ok()?
+                }
+                _ => return None,
+            };
+        }
+    }
+
     /// The boot argument that activates the BPF LSM when the kernel builds it in but its default
     /// LSM list (`CONFIG_LSM`) leaves it out, as Debian's 5.10 does.
     fn lsm_cmdline(&self) -> Option<String> {
@@ -222,6 +254,20 @@ fn plan(facts: &KernelFacts) -> Plan {
                 missing.join(", ")
             ));
         }
+    }
+    // fexit_long_ret declares do_sys_openat2's result `long`: the tool must warn exactly
+    // where this kernel's BTF says the function returns something narrower.
+    match facts.return_size(WIDENED_FN) {
+        Some(size) => {
+            let expect = if size < 8 { "warns" } else { "quiet" };
+            plan.args.push(format!("{WIDENED}:{expect}"));
+            plan.notes.push(format!(
+                "{WIDENED_FN} returns {size} bytes here: {WIDENED} (declares long) {expect}"
+            ));
+        }
+        None => plan.notes.push(format!(
+            "{WIDENED} not run: no {WIDENED_FN} prototype in the kernel's BTF"
+        )),
     }
     if let Some(arg) = facts.lsm_cmdline() {
         plan.notes.push(format!(
@@ -326,6 +372,20 @@ fn build_tools(dir: &Path) -> Vec<PathBuf> {
         common::build(&common::testdata(&format!("{}.c", check.name)), &args);
         files.push(bin);
     }
+    let text = std::fs::read_to_string(common::testdata("fentry_openat2.c")).expect("testdata");
+    let widened = text.replace(
+        "struct open_how *how, int ret)",
+        "struct open_how *how, long ret)",
+    );
+    assert_ne!(
+        widened, text,
+        "fentry_openat2.c no longer declares `int ret`"
+    );
+    let src = dir.join(format!("{WIDENED}.c"));
+    std::fs::write(&src, widened).expect("write variant");
+    let bin = dir.join(WIDENED);
+    common::build(&src, &["-o", bin.to_str().expect("utf-8 path")]);
+    files.push(bin);
     files
 }
 
@@ -494,6 +554,9 @@ fn the_host_kernel_btf_answers_function_and_type_needs() {
             .missing(&[Need::BtfType("btf_trace_sched_switch")])
             .is_empty()
     );
+    // 6.18 returns int from do_sys_openat2 (5.10-6.12 return long).
+    assert_eq!(facts.return_size("do_sys_openat2"), Some(4));
+    assert_eq!(facts.return_size("bccc_no_such_function"), None);
     // A struct is not a function, and a function is not a type.
     assert_eq!(facts.missing(&[Need::BtfFunc("task_struct")]).len(), 1);
     assert_eq!(facts.missing(&[Need::BtfType("do_sys_openat2")]).len(), 1);

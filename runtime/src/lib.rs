@@ -32,6 +32,7 @@ mod load;
 mod maps;
 mod preflight;
 mod session;
+mod signature;
 
 use std::ffi::OsString;
 use std::io::Write;

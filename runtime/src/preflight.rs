@@ -2,10 +2,12 @@
 //! anything, printing one line per check. Exit status 0 when all pass, 1 otherwise.
 
 use std::io::Write;
+use std::path::Path;
 
 use bccc_manifest::Manifest;
 
 use crate::load::probe_ref;
+use crate::signature;
 use crate::sys;
 use crate::targets::{self, KernelSymbols};
 
@@ -41,6 +43,11 @@ pub(crate) fn run(manifest: &Manifest, out: &mut dyn Write) -> i32 {
                 Err(e) => line(out, false, &what, &e.to_string()),
             };
         }
+    }
+    // Size mismatches do not stop a tool: they are shown, and do not change the verdict.
+    for warning in signature::check(manifest, Path::new(sys::VMLINUX_BTF)) {
+        let text = warning.strip_prefix("warning: ").unwrap_or(&warning);
+        let _ = writeln!(out, "[warn] {text}");
     }
     i32::from(!all)
 }

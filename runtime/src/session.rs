@@ -3,6 +3,7 @@
 //! end, detach. Stops on Ctrl-C, SIGTERM, the end of `-d`, or a closed stdout.
 
 use std::io::{self, Write};
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -18,6 +19,7 @@ use crate::events::{Streams, TracePipe};
 use crate::libbpf_log;
 use crate::load;
 use crate::maps;
+use crate::signature;
 use crate::sys;
 use crate::view::ViewOptions;
 
@@ -80,6 +82,9 @@ pub(crate) fn run(
     }
     if !sys::has_vmlinux_btf() {
         return Err(RunError::NoBtf);
+    }
+    for warning in signature::check(manifest, Path::new(sys::VMLINUX_BTF)) {
+        let _ = writeln!(err, "{warning}");
     }
     let stop = StopSignals::install()?;
     let obj = load::load(manifest, object, &opts.params);

@@ -44,13 +44,13 @@ start() {
 	done
 }
 
-# finish: waits for the tool (it stops by itself through -d) and checks its exit status.
+# finish: waits for the tool (it stops by itself through -d) and checks its exit status, and
+# that it had no warning (BTF programs warn when the kernel's prototype does not fit theirs).
 finish() {
 	wait $tool_pid
 	rc=$?
-	[ $rc -eq 0 ] && return 0
-	why="exited with $rc"
-	return 1
+	[ $rc -eq 0 ] || { why="exited with $rc"; return 1; }
+	! grep -q '^warning:' $err || { why="warned: $(grep '^warning:' $err | head -n1)"; return 1; }
 }
 
 report() { # NAME STATUS
@@ -264,6 +264,23 @@ check_unsupported() {
 	echo "  $tool refused: $(head -n1 $err)"
 }
 
+# fexit_long_ret:warns|quiet: a variant of fentry_openat2 declaring do_sys_openat2's result
+# long; the host read from this kernel's BTF whether the function returns something narrower,
+# and so whether the tool must warn before tracing.
+check_widened() {
+	start fexit_long_ret -d 2 || return 1
+	cat /tmp/bccc-vm-widened-$$ 2>/dev/null
+	wait $tool_pid
+	rc=$?
+	[ $rc -eq 0 ] || { why="exited with $rc"; return 1; }
+	grep -qF /tmp/bccc-vm-widened-$$ $out || { why="no open event"; return 1; }
+	n=$(grep -c '^warning: fexit do_sys_openat2 (.*): `long ret` is 8 bytes' $err)
+	want=0
+	[ "$1" = warns ] && want=1
+	[ "$n" -eq $want ] || { why="expected $want warning(s) about long ret, saw $n"; return 1; }
+	[ $want -eq 0 ] || echo "  $(grep '^warning:' $err)"
+}
+
 echo "kernel $(uname -r)"
 for c in "$@"; do
 	why=
@@ -272,6 +289,9 @@ for c in "$@"; do
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	if [ "${c%:unsupported}" != "$c" ]; then
 		check_unsupported "${c%:unsupported}"
+		st=$?
+	elif [ "${c%%:*}" = fexit_long_ret ]; then
+		check_widened "${c#*:}"
 		st=$?
 	elif type "check_$c" >/dev/null 2>&1; then
 		"check_$c"

@@ -68,6 +68,7 @@ pub(crate) fn fn_def<'tu>(
                 .main_file_range()
                 .map(|(a, b)| Span::new(a, b))
                 .unwrap_or_default(),
+            size: p.ty().size(),
         })
         .collect();
     Some(FnDef {

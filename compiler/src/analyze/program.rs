@@ -126,6 +126,8 @@ pub struct ProbeParam {
     pub ty: String,
     /// The declaration `T name`.
     pub span: Span,
+    /// `sizeof` its type, when complete.
+    pub size: Option<u64>,
 }
 
 /// How a function became a BPF program.

@@ -15,7 +15,8 @@ use std::io::Write as _;
 use std::path::Path;
 
 use bccc_manifest::{
-    Display, MANIFEST_VERSION, Manifest, MapSpec, Param, ProgramSpec, SourceLoc, ToolInfo, payload,
+    BtfArg, Display, MANIFEST_VERSION, Manifest, MapSpec, Param, ProgramSpec, SourceLoc, ToolInfo,
+    payload,
 };
 use object::build::elf::{Builder, SectionData};
 
@@ -34,6 +35,24 @@ const RODATA: &str = ".rodata";
 fn loc(source: &SourceFile, span: Span) -> SourceLoc {
     let (line, column) = source.line_col(span.start);
     SourceLoc { line, column }
+}
+
+/// The typed arguments after `ctx` of a BTF program (what the runtime checks against the
+/// running kernel's prototype); none for other programs.
+fn btf_args(probe: &crate::analyze::Probe) -> Vec<BtfArg> {
+    if !crate::analyze::is_btf_section(&probe.section) {
+        return Vec::new();
+    }
+    probe
+        .params
+        .iter()
+        .skip(1)
+        .map(|p| BtfArg {
+            name: p.name.clone(),
+            ty: p.ty.clone(),
+            size: p.size.and_then(|s| u32::try_from(s).ok()).unwrap_or(0),
+        })
+        .collect()
 }
 
 /// Builds the manifest.
@@ -62,6 +81,7 @@ pub fn manifest(
             section: probe.section.clone(),
             attach: probe.attach.clone(),
             loc: loc(source, span),
+            btf_args: btf_args(probe),
         });
     }
     let mut maps = Vec::new();

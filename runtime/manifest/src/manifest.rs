@@ -57,6 +57,23 @@ pub struct ProgramSpec {
     pub attach: Vec<AttachSpec>,
     /// Where the function is defined in the user's file.
     pub loc: SourceLoc,
+    /// For BTF programs (fentry, fexit, LSM, `tp_btf`): the typed arguments after `ctx` as the
+    /// source declares them (for fexit and LSM, a trailing return value too). Each is read as
+    /// one u64 slot of the kernel function's arguments cast to its type, so the runtime checks
+    /// their sizes against the running kernel's prototype, which CO-RE cannot relocate.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub btf_args: Vec<BtfArg>,
+}
+
+/// One declared argument of a BTF program.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BtfArg {
+    /// Its name in the source.
+    pub name: String,
+    /// Its type, spelled for C.
+    pub ty: String,
+    /// `sizeof` its type, in bytes (0: unknown, not checked).
+    pub size: u32,
 }
 
 /// BCC's map kinds, named after the declaring macro (or `BPF_TABLE` kind string).

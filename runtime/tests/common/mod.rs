@@ -156,6 +156,7 @@ pub(crate) fn program(name: &str, section: &str, attach: &str, line: u32) -> Pro
         section: section.into(),
         attach: vec![attach.parse::<AttachSpec>().unwrap()],
         loc: loc(line),
+        btf_args: Vec::new(),
     }
 }
 
