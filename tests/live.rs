@@ -93,6 +93,16 @@ fn run_tool(bin: &Path, args: &[&str], workload: impl FnOnce(&Child), stop: Opti
 }
 
 impl Run {
+    /// The column names of the first stdout line.
+    fn header(&self) -> Vec<&str> {
+        self.stdout
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .split_whitespace()
+            .collect()
+    }
+
     fn assert_success(&self, what: &str) {
         assert!(
             self.status.success(),
@@ -498,13 +508,7 @@ fn tp_btf_exec_reports_the_pid_and_filename_of_an_exec() {
         Some("INT"),
     );
     run.assert_success("tpbtf_exec after SIGINT");
-    let header: Vec<&str> = run
-        .stdout
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
+    let header = run.header();
     assert_eq!(
         header,
         ["PID", "OLD_PID", "COMM", "FILENAME"],
@@ -590,13 +594,7 @@ fn block_rq_prints_a_direct_read_field_by_field() {
         None,
     );
     run.assert_success("block_rq");
-    let header: Vec<&str> = run
-        .stdout
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .split_whitespace()
-        .collect();
+    let header = run.header();
     assert_eq!(
         header,
         [

@@ -35,32 +35,21 @@ fn dash_writes_to_standard_output_and_names_the_tool_after_the_input() {
     let dir = common::scratch("stdout");
     let program = common::testdata("opensnoop.c");
     let c = emit(&program, "c", &dir);
-    let out = common::bccc()
-        .current_dir(&dir)
-        .arg("build")
-        .arg(&program)
-        .args(["--emit", "c", "-o", "-"])
-        .output()
-        .expect("run bccc");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout), c);
-    let out = common::bccc()
-        .current_dir(&dir)
-        .arg("build")
-        .arg(&program)
-        .args(["--emit", "manifest", "-o", "-"])
-        .output()
-        .expect("run bccc");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON manifest");
+    let to_stdout = |kind: &str| {
+        let out = common::bccc()
+            .current_dir(&dir)
+            .arg("build")
+            .arg(&program)
+            .args(["--emit", kind, "-o", "-"])
+            .output()
+            .expect("run bccc");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "--emit {kind} -o -: {stderr}");
+        out.stdout
+    };
+    assert_eq!(String::from_utf8_lossy(&to_stdout("c")), c);
+    let json = to_stdout("manifest");
+    let manifest: serde_json::Value = serde_json::from_slice(&json).expect("JSON manifest");
     assert_eq!(manifest["tool"]["name"], "opensnoop");
     // Nothing but the one file `emit` wrote: no file named `-`, no temporary file.
     let files: Vec<_> = std::fs::read_dir(&dir)

@@ -168,12 +168,18 @@ check_lsm_bprm() {
 	[ "${count:-0}" -ge 5 ] || { why="uid 0 counted ${count:-0} execs, expected at least 5"; return 1; }
 }
 
-check_tpbtf_exec() {
-	cp /test/uprobe_target /tmp/bccc-vm-tpbtf-$$
-	start tpbtf_exec -d 2 || return 1
-	spawn /tmp/bccc-vm-tpbtf-$$ 0
+# exec_traced TOOL PATH: runs TOOL while the uprobe target, copied to PATH, is executed once
+# (its pid in $child).
+exec_traced() {
+	cp /test/uprobe_target "$2"
+	start "$1" -d 2 || return 1
+	spawn "$2" 0
 	wait $child
-	finish || return 1
+	finish
+}
+
+check_tpbtf_exec() {
+	exec_traced tpbtf_exec /tmp/bccc-vm-tpbtf-$$ || return 1
 	line=$(grep -F "/tmp/bccc-vm-tpbtf-$$" $out | head -n1)
 	[ -n "$line" ] || { why="no exec event for /tmp/bccc-vm-tpbtf-$$"; return 1; }
 	pid=$(echo "$line" | awk -v c="$(column PID)" '{ print $c }')
@@ -211,11 +217,7 @@ check_runqlat() {
 }
 
 check_tp_data_loc() {
-	cp /test/uprobe_target /tmp/bccc-vm-dataloc-$$
-	start tp_data_loc -d 2 || return 1
-	spawn /tmp/bccc-vm-dataloc-$$ 0
-	wait $child
-	finish || return 1
+	exec_traced tp_data_loc /tmp/bccc-vm-dataloc-$$ || return 1
 	line=$(awk -v p=$child '$1 == p' $out | head -n1)
 	[ -n "$line" ] || { why="no exec event for pid $child"; return 1; }
 	# The file name comes from the __data_loc field filename.
