@@ -32,6 +32,25 @@ fn main() {
     println!("cargo:rustc-env=BCCC_RUNTIME_PATH={}", runtime.display());
 }
 
+/// Appends `pub(crate) const NAME: &[(&str, &str)]`: each file's name and contents.
+fn table(code: &mut String, doc: &str, name: &str, paths: &[PathBuf]) {
+    writeln!(
+        code,
+        "/// {doc}\npub(crate) const {name}: &[(&str, &str)] = &["
+    )
+    .unwrap();
+    for path in paths {
+        let file = path.file_name().expect("a file").to_string_lossy();
+        writeln!(
+            code,
+            "    ({file:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    code.push_str("];\n");
+}
+
 /// Writes `headers.rs`: `BCCC_HEADERS` and `LIBBPF_HEADERS`, `(file name, contents)` tables.
 fn write_headers_table(manifest_dir: &Path, out_dir: &Path) {
     let ours = manifest_dir.join("headers");
@@ -45,44 +64,37 @@ fn write_headers_table(manifest_dir: &Path, out_dir: &Path) {
         })
         .unwrap_or_default();
     names.sort();
-    let mut code = String::from("/// bccc's own headers, written to `<include>/bccc/`.\n");
-    code.push_str("pub(crate) const BCCC_HEADERS: &[(&str, &str)] = &[\n");
     for path in &names {
-        let name = path.file_name().expect("a file").to_string_lossy();
         println!("cargo:rerun-if-changed={}", path.display());
-        writeln!(
-            code,
-            "    ({name:?}, include_str!({:?})),",
-            path.display().to_string()
-        )
-        .unwrap();
     }
-    code.push_str("];\n");
+    let mut code = String::new();
+    table(
+        &mut code,
+        "bccc's own headers, written to `<include>/bccc/`.",
+        "BCCC_HEADERS",
+        &names,
+    );
     let include = PathBuf::from(
         env::var_os("DEP_BPF_INCLUDE")
             .expect("libbpf-sys exports its include dir (links = \"bpf\")"),
     );
-    code.push_str(
-        "/// libbpf's BPF-side headers (vendored libbpf-sys), written to `<include>/bpf/`.\n",
-    );
-    code.push_str("pub(crate) const LIBBPF_HEADERS: &[(&str, &str)] = &[\n");
-    let mut libbpf_paths = Vec::new();
-    for name in LIBBPF_HEADERS {
-        let path = include.join("bpf").join(name);
-        libbpf_paths.push(path.clone());
+    let libbpf_paths: Vec<PathBuf> = LIBBPF_HEADERS
+        .iter()
+        .map(|name| include.join("bpf").join(name))
+        .collect();
+    for path in &libbpf_paths {
         assert!(
             path.is_file(),
             "libbpf-sys did not install {}",
             path.display()
         );
-        writeln!(
-            code,
-            "    ({name:?}, include_str!({:?})),",
-            path.display().to_string()
-        )
-        .unwrap();
     }
-    code.push_str("];\n");
+    table(
+        &mut code,
+        "libbpf's BPF-side headers (vendored libbpf-sys), written to `<include>/bpf/`.",
+        "LIBBPF_HEADERS",
+        &libbpf_paths,
+    );
     // Part of the cache key: a changed header must never reuse a stale cache entry.
     let mut hasher = std::hash::DefaultHasher::new();
     for path in names.iter().chain(&libbpf_paths) {

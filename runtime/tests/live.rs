@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::Read;
 use std::time::Duration;
 
-use bccc_manifest::{Display, MapKind, Param, ParamType, ParamValue};
+use bccc_manifest::{Display, Manifest, MapKind, Param, ParamType, ParamValue};
 use common::*;
 
 fn param_u32(name: &str, flag: &str, offset: u32) -> Param {
@@ -62,24 +62,15 @@ fn tracepoint_perf_buffer_events_show_pid_comm_and_path() {
     assert_unloaded(&["snoop_openat"]);
 }
 
-#[test]
-fn hash_map_counts_table_with_params_and_trace_printk() {
+/// The manifest of fixtures/counts.bpf.c: getppid calls counted per (pid, comm).
+fn counts_manifest(tool: &str, params: Vec<Param>) -> Manifest {
     let key = strukt(
         "pid_key",
         20,
         vec![("pid", 0, uint(4)), ("comm", 4, chars(16))],
     );
-    let echo = Param {
-        name: "echo".into(),
-        flag: "echo".into(),
-        ty: ParamType::Bool,
-        default: ParamValue::Bool(false),
-        section: ".rodata".into(),
-        offset: 4,
-        help: "Echo every call through bpf_printk".into(),
-    };
-    let mut m = manifest(
-        "counts",
+    manifest(
+        tool,
         vec![program(
             "count_getppid",
             "tracepoint/syscalls/sys_enter_getppid",
@@ -93,8 +84,22 @@ fn hash_map_counts_table_with_params_and_trace_printk() {
             Some(uint(8)),
             Display::Counts,
         )],
-        vec![param_u32("targ_tid", "targ-tid", 0), echo],
-    );
+        params,
+    )
+}
+
+#[test]
+fn hash_map_counts_table_with_params_and_trace_printk() {
+    let echo = Param {
+        name: "echo".into(),
+        flag: "echo".into(),
+        ty: ParamType::Bool,
+        default: ParamValue::Bool(false),
+        section: ".rodata".into(),
+        offset: 4,
+        help: "Echo every call through bpf_printk".into(),
+    };
+    let mut m = counts_manifest("counts", vec![param_u32("targ_tid", "targ-tid", 0), echo]);
     m.trace_printk = true;
     let (tid_tx, tid_rx) = std::sync::mpsc::channel();
     let o = run_with(
@@ -146,28 +151,7 @@ fn hash_map_counts_table_with_params_and_trace_printk() {
 
 #[test]
 fn interval_prints_and_clears_tables() {
-    let key = strukt(
-        "pid_key",
-        20,
-        vec![("pid", 0, uint(4)), ("comm", 4, chars(16))],
-    );
-    let m = manifest(
-        "intervals",
-        vec![program(
-            "count_getppid",
-            "tracepoint/syscalls/sys_enter_getppid",
-            "tracepoint:syscalls:sys_enter_getppid",
-            22,
-        )],
-        vec![map(
-            "counts",
-            MapKind::Hash,
-            Some(key),
-            Some(uint(8)),
-            Display::Counts,
-        )],
-        vec![param_u32("targ_tid", "targ-tid", 0)],
-    );
+    let m = counts_manifest("intervals", vec![param_u32("targ_tid", "targ-tid", 0)]);
     let o = run_with(
         &m,
         &compile_bpf("counts"),

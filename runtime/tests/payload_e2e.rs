@@ -43,12 +43,11 @@ fn build_opensnoop() -> PathBuf {
     tool
 }
 
-#[test]
-fn built_tool_runs_for_its_duration_and_prints_events() {
-    let tool = opensnoop();
-    let mut child = Command::new(tool)
-        .args(["-d", "2"])
-        .stdout(Stdio::piped())
+/// Starts the built opensnoop and waits until its first stderr line says it is attached.
+fn start(args: &[&str], stdout: Stdio) -> std::process::Child {
+    let mut child = Command::new(opensnoop())
+        .args(args)
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -56,6 +55,12 @@ fn built_tool_runs_for_its_duration_and_prints_events() {
     let mut first = String::new();
     stderr.read_line(&mut first).unwrap();
     assert_eq!(first.trim_end(), bccc_runtime::READY);
+    child
+}
+
+#[test]
+fn built_tool_runs_for_its_duration_and_prints_events() {
+    let child = start(&["-d", "2"], Stdio::piped());
     let path = format!("/tmp/bccc-rt-e2e-{}", std::process::id());
     for _ in 0..3 {
         let _ = std::fs::File::open(&path);
@@ -93,15 +98,7 @@ fn built_tool_help_and_sigterm() {
         assert!(text.contains(needle), "`{needle}` missing from:\n{text}");
     }
     // SIGTERM: final results, detach, exit 0.
-    let mut child = Command::new(tool)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    assert_eq!(first.trim_end(), bccc_runtime::READY);
+    let mut child = start(&[], Stdio::null());
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

@@ -74,20 +74,11 @@ pub(crate) fn btf_identity(path: &Path) -> io::Result<u64> {
             "not a regular file",
         ));
     }
-    let mut h = hasher();
     if path.starts_with("/sys") {
-        (
-            "sysfs",
-            meta.dev(),
-            meta.ino(),
-            meta.size(),
-            meta.mtime(),
-            meta.mtime_nsec(),
-        )
-            .hash(&mut h);
-    } else {
-        std::fs::read(path)?.hash(&mut h);
+        return Ok(stat_key(path, &meta));
     }
+    let mut h = hasher();
+    std::fs::read(path)?.hash(&mut h);
     Ok(h.finish())
 }
 
