@@ -5,6 +5,7 @@
 
 pub mod analyze;
 pub mod compile;
+pub mod define;
 pub mod diagnostics;
 pub mod driver;
 pub mod package;

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use bccc::analyze::{DisplayHint, MapDecl, ParamDecl, Probe, ProbeKind, Program};
+use bccc::analyze::{
+    DisplayHint, MapDecl, ParamDecl, Probe, ProbeKind, Program, Section, SectionKind,
+};
 use bccc::compile::{self, Object};
 use bccc::package;
 use bccc::rewrite::{Rewritten, SourceMap};
@@ -231,7 +233,7 @@ fn probe(source: &SourceFile) -> Probe {
             category: "syscalls".into(),
             event: "sys_enter_openat".into(),
         },
-        section: "tracepoint/syscalls/sys_enter_openat".into(),
+        section: Section::new(SectionKind::Tracepoint, "syscalls/sys_enter_openat"),
         attach: vec![spec],
         span: Span::new(at, at + 9),
         name_span: Span::new(at, at + 9),

@@ -177,7 +177,7 @@ int from_cli(struct pt_regs *ctx, int a)\n{\n    u32 k = a;\n    h.delete(&k);\n
         &["kprobe:vfs_read=from_cli"],
     );
     let p = program(&b);
-    let secs: Vec<&str> = p.probes.iter().map(|p| p.section.as_str()).collect();
+    let secs: Vec<String> = p.probes.iter().map(|p| p.section.to_string()).collect();
     assert_eq!(
         secs,
         [
@@ -339,7 +339,7 @@ int on_read(unsigned long long *ctx, struct file *file)\n{\n    u32 k = file->f_
     )
     .unwrap_or_else(|d| panic!("{d}"));
     let p = program(&b);
-    let secs: Vec<&str> = p.probes.iter().map(|p| p.section.as_str()).collect();
+    let secs: Vec<String> = p.probes.iter().map(|p| p.section.to_string()).collect();
     assert_eq!(
         secs,
         [

@@ -2,7 +2,7 @@
 
 use bccc_manifest::MapKind;
 
-use super::Method;
+use super::{Method, SectionKind};
 use crate::diagnostics::Diagnostic;
 use crate::source::{SourceFile, Span};
 
@@ -151,10 +151,10 @@ pub(crate) fn bad_probe_params(file: &SourceFile, span: Span, why: &str) -> Diag
 pub(crate) fn btf_ctx_param(
     file: &SourceFile,
     span: Span,
-    section: &str,
+    kind: SectionKind,
     found: &str,
 ) -> Diagnostic {
-    let kind = section.split('/').next().unwrap_or(section);
+    let kind = kind.prefix();
     Diagnostic::error(
         "bccc::E0215",
         format!("a {kind} program's first parameter must be `unsigned long long *ctx`"),

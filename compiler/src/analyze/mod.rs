@@ -11,9 +11,10 @@ mod directives;
 pub mod maps;
 mod probes;
 mod program;
+mod section;
 
-pub(crate) use probes::is_btf_section;
 pub use program::*;
+pub use section::{Section, SectionKind};
 
 use bccc_ffi::clang::{ChildVisit, Cursor, CursorKind, EvalResult, TypeKind};
 use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
@@ -284,7 +285,7 @@ fn directly_above(source: &SourceFile, directive: Span, fn_start: u32) -> bool {
 
 /// The scope a probe body starts with: its context and external parameters.
 fn probe_scope<'tu>(f: &FnDef<'tu>, p: &Probe) -> Scope<'tu> {
-    let user = p.section.starts_with("uprobe") || p.section.starts_with("uretprobe");
+    let user = p.section.kind.is_user();
     let syscall_tp =
         matches!(&p.kind, ProbeKind::Tracepoint { category, .. } if category == "syscalls");
     let mut scope = Scope {
@@ -293,7 +294,7 @@ fn probe_scope<'tu>(f: &FnDef<'tu>, p: &Probe) -> Scope<'tu> {
         tracepoint: matches!(p.kind, ProbeKind::Tracepoint { .. }),
         ..Scope::default()
     };
-    if p.section.starts_with("kprobe") || p.section.starts_with("kretprobe") || user {
+    if p.section.kind.is_pt_regs() {
         for i in 1..f.params.len() as u32 {
             if let Some(param) = f
                 .cursor

@@ -3,7 +3,7 @@
 use bccc_ffi::clang::{Cursor, CursorKind, TypeKind};
 use bccc_manifest::AttachSpec;
 
-use super::{Probe, ProbeKind, ProbeParam, diagnostics};
+use super::{Probe, ProbeKind, ProbeParam, Section, SectionKind, diagnostics};
 use crate::diagnostics::Diagnostic;
 use crate::parse::TracepointFormat;
 use crate::source::{SourceFile, Span};
@@ -85,26 +85,6 @@ pub(crate) fn fn_def<'tu>(
     })
 }
 
-/// The section for an attach spec, or `None` for kinds bccc cannot build yet.
-fn section_for(spec: &AttachSpec) -> Option<String> {
-    Some(match spec {
-        AttachSpec::Kprobe { retprobe, .. } | AttachSpec::KprobeRegex { retprobe, .. } => {
-            if *retprobe { "kretprobe" } else { "kprobe" }.to_owned()
-        }
-        AttachSpec::Tracepoint { category, event } => format!("tracepoint/{category}/{event}"),
-        AttachSpec::RawTracepoint { event } => format!("raw_tp/{event}"),
-        AttachSpec::Uprobe { retprobe, .. } => {
-            if *retprobe { "uretprobe" } else { "uprobe" }.to_owned()
-        }
-        AttachSpec::Kfunc { symbol, ret } => {
-            format!("{}/{symbol}", if *ret { "fexit" } else { "fentry" })
-        }
-        AttachSpec::Lsm { hook } => format!("lsm/{hook}"),
-        AttachSpec::TpBtf { event } => format!("tp_btf/{event}"),
-        AttachSpec::Usdt { .. } | AttachSpec::PerfEvent { .. } => return None,
-    })
-}
-
 /// `kfunc__[vmlinux__]FN` / `kretfunc__[vmlinux__]FN` (what `KFUNC_PROBE` and `KRETFUNC_PROBE`
 /// name their functions) → (FN, fexit).
 fn kfunc_name(name: &str) -> Option<(&str, bool)> {
@@ -114,32 +94,6 @@ fn kfunc_name(name: &str) -> Option<(&str, bool)> {
         .or_else(|| name.strip_prefix("kretfunc__").map(|s| (s, true)))?;
     let sym = tail.strip_prefix("vmlinux__").unwrap_or(tail);
     (!sym.is_empty()).then_some((sym, fexit))
-}
-
-/// Whether a section is a BTF-typed program (`BPF_PROG` arguments, one kernel target).
-pub(crate) fn is_btf_section(section: &str) -> bool {
-    matches!(
-        section.split('/').next(),
-        Some("fentry" | "fexit" | "lsm" | "tp_btf")
-    )
-}
-
-/// How a conflict names `section` next to `other`: its family, or the whole section when both
-/// are BTF programs of one family on different kernel functions.
-fn conflict_name<'a>(section: &'a str, other: &str) -> &'a str {
-    if family(section) == family(other) {
-        section
-    } else {
-        family(section)
-    }
-}
-
-/// The BPF program type family of a section, for conflicts between attach specs.
-fn family(section: &str) -> &str {
-    match section.split('/').next().unwrap_or(section) {
-        "kprobe" | "kretprobe" | "uprobe" | "uretprobe" => "kprobe",
-        other => other,
-    }
 }
 
 /// Classifies a non-static function; `specs` are the attach specs naming it (directives and
@@ -172,16 +126,16 @@ pub(crate) fn classify(
             category: tp.category.clone(),
             event: tp.event.clone(),
         };
-        (
-            kind,
-            Some(format!("tracepoint/{}/{}", tp.category, tp.event)),
-            Some(spec),
-        )
+        let section = Section::new(
+            SectionKind::Tracepoint,
+            format!("{}/{}", tp.category, tp.event),
+        );
+        (kind, Some(section), Some(spec))
     } else if let Some(ev) = name.strip_prefix("raw_tracepoint__") {
         let spec = AttachSpec::RawTracepoint { event: ev.into() };
         (
             ProbeKind::RawTracepoint { event: ev.into() },
-            Some(format!("raw_tp/{ev}")),
+            Some(Section::new(SectionKind::RawTracepoint, ev)),
             Some(spec),
         )
     } else if let Some((sym, ret)) = name
@@ -193,7 +147,12 @@ pub(crate) fn classify(
             symbol: sym.into(),
             retprobe: ret,
         };
-        let section = format!("{}/{sym}", if ret { "kretprobe" } else { "kprobe" });
+        let kind = if ret {
+            SectionKind::Kretprobe
+        } else {
+            SectionKind::Kprobe
+        };
+        let section = Section::new(kind, sym);
         (
             ProbeKind::Kprobe {
                 symbol: sym.into(),
@@ -207,7 +166,12 @@ pub(crate) fn classify(
             symbol: sym.into(),
             ret,
         };
-        let section = format!("{}/{sym}", if ret { "fexit" } else { "fentry" });
+        let kind = if ret {
+            SectionKind::Fexit
+        } else {
+            SectionKind::Fentry
+        };
+        let section = Section::new(kind, sym);
         (
             ProbeKind::Kfunc {
                 symbol: sym.into(),
@@ -220,7 +184,7 @@ pub(crate) fn classify(
         let spec = AttachSpec::Lsm { hook: hook.into() };
         (
             ProbeKind::Lsm { hook: hook.into() },
-            Some(format!("lsm/{hook}")),
+            Some(Section::new(SectionKind::Lsm, hook)),
             Some(spec),
         )
     } else if let Some(event) = name.strip_prefix("tp_btf__").filter(|e| !e.is_empty()) {
@@ -231,18 +195,15 @@ pub(crate) fn classify(
             ProbeKind::TpBtf {
                 event: event.into(),
             },
-            Some(format!("tp_btf/{event}")),
+            Some(Section::new(SectionKind::TpBtf, event)),
             Some(spec),
         )
     } else {
         (ProbeKind::Attached, None, None)
     };
-    if named_section.is_none() && specs.is_empty() {
-        return Err(diagnostics::unattached_function(file, f.name_span, name));
-    }
     let mut section = named_section;
     for spec in specs {
-        let Some(sec) = section_for(spec) else {
+        let Some(sec) = Section::for_spec(spec) else {
             return Err(diagnostics::unsupported_attach(
                 file,
                 f.name_span,
@@ -252,23 +213,25 @@ pub(crate) fn classify(
         match &section {
             None => section = Some(sec),
             // A BTF program is verified against one kernel function: one target only.
-            Some(s) if family(s) != family(&sec) || (is_btf_section(s) && *s != sec) => {
+            Some(s) if !s.compatible(&sec) => {
                 return Err(diagnostics::conflicting_attach(
                     file,
                     f.name_span,
-                    conflict_name(s, &sec),
-                    conflict_name(&sec, s),
+                    &s.conflict_name(&sec),
+                    &sec.conflict_name(s),
                 ));
             }
             Some(_) => {}
         }
     }
-    let section = section.unwrap_or_default();
-    if family(&section) == "kprobe" {
+    let Some(section) = section else {
+        return Err(diagnostics::unattached_function(file, f.name_span, name));
+    };
+    if section.kind.is_pt_regs() {
         check_reg_params(f, file)?;
     }
-    if is_btf_section(&section) {
-        check_btf_ctx(f, file, &section)?;
+    if section.kind.is_btf() {
+        check_btf_ctx(f, file, section.kind)?;
     }
     let attach = named_attach
         .into_iter()
@@ -295,7 +258,7 @@ pub(crate) fn classify(
     clippy::result_large_err,
     reason = "Diagnostic is the stage's error type"
 )]
-fn check_btf_ctx(f: &FnDef<'_>, file: &SourceFile, section: &str) -> Result<(), Diagnostic> {
+fn check_btf_ctx(f: &FnDef<'_>, file: &SourceFile, kind: SectionKind) -> Result<(), Diagnostic> {
     let first = f.cursor.argument(0);
     let is_u64_array = first.is_some_and(|c| {
         let ty = c.ty().canonical();
@@ -312,7 +275,7 @@ fn check_btf_ctx(f: &FnDef<'_>, file: &SourceFile, section: &str) -> Result<(), 
         Some(p) => (p.span, format!("`{}`, not the u64 ctx array", p.ty)),
         None => (f.name_span, "takes no ctx parameter".to_owned()),
     };
-    Err(diagnostics::btf_ctx_param(file, span, section, &found))
+    Err(diagnostics::btf_ctx_param(file, span, kind, &found))
 }
 
 #[expect(

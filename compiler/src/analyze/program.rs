@@ -3,6 +3,7 @@
 
 use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
 
+use super::Section;
 use crate::parse::TracepointFormat;
 use crate::source::Span;
 
@@ -98,8 +99,8 @@ pub struct Probe {
     pub function: String,
     /// How the function became a program.
     pub kind: ProbeKind,
-    /// The `SEC(...)` name for the rewritten function.
-    pub section: String,
+    /// The `SEC(...)` of the rewritten function.
+    pub section: Section,
     /// Where the runtime attaches it (from the name, directives, or `--attach`).
     pub attach: Vec<AttachSpec>,
     /// The function's whole definition.

@@ -12,8 +12,8 @@ use std::process::Command;
 
 pub use elf::{ElfError, ElfFacts, ObjSymbol, strip_dwarf};
 
+use crate::define::Define;
 use crate::diagnostics::Diagnostics;
-use crate::driver::Define;
 use crate::rewrite::Rewritten;
 use crate::source::SourceFile;
 use crate::toolchain::{KernelEnv, Stage};

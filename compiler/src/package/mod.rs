@@ -40,7 +40,7 @@ fn loc(source: &SourceFile, span: Span) -> SourceLoc {
 /// The typed arguments after `ctx` of a BTF program (what the runtime checks against the
 /// running kernel's prototype); none for other programs.
 fn btf_args(probe: &crate::analyze::Probe) -> Vec<BtfArg> {
-    if !crate::analyze::is_btf_section(&probe.section) {
+    if !probe.section.kind.is_btf() {
         return Vec::new();
     }
     probe
@@ -67,7 +67,10 @@ pub fn manifest(
     let mut diags = Diagnostics::default();
     let mut programs = Vec::new();
     for probe in &program.probes {
-        if object.symbol(&probe.function, &probe.section).is_none() {
+        if object
+            .symbol(&probe.function, &probe.section.to_string())
+            .is_none()
+        {
             diags.push(diagnostics::program_missing(source, probe));
             continue;
         }
@@ -78,7 +81,7 @@ pub fn manifest(
         };
         programs.push(ProgramSpec {
             name: probe.function.clone(),
-            section: probe.section.clone(),
+            section: probe.section.to_string(),
             attach: probe.attach.clone(),
             loc: loc(source, span),
             btf_args: btf_args(probe),

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 
 use bccc_ffi::clang::{self, ParseOptions, Severity, TranslationUnit, UnsavedFile};
 
+use crate::define::Define;
 use crate::diagnostics::{Diagnostic, Diagnostics};
-use crate::driver::Define;
 use crate::source::{SourceFile, Span};
 use crate::toolchain::{KernelEnv, Stage};
 pub use bccc_ffi::clang::Index;

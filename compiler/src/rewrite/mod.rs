@@ -9,13 +9,14 @@
 
 use std::fmt::Write as _;
 
+mod diagnostics;
 pub mod edit;
 mod tracepoints;
 
 use bccc_manifest::MapKind;
 
 use crate::analyze::{
-    DisplayHint, MapCall, MapDecl, Method, Probe, ProbeKind, Program, is_btf_section, maps,
+    DisplayHint, MapCall, MapDecl, Method, Probe, ProbeKind, Program, SectionKind, maps,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{SourceFile, Span};
@@ -337,7 +338,7 @@ fn probe_edits(
                 .find(|t| t.category == *category && t.event == *event);
             let record = tp
                 .and_then(|t| records.record(t))
-                .ok_or_else(|| no_record(source, p, category, event))?;
+                .ok_or_else(|| diagnostics::no_record(source, p, category, event))?;
             let ctx = p.params.first().map_or("args", |c| c.name.as_str());
             if p.from_macro {
                 let header = format!("{sec}int {}(struct {record} *{ctx})", p.function);
@@ -357,7 +358,7 @@ fn probe_edits(
             );
             edits.push(Edit::replace(p.header_span, header));
         }
-        _ if is_btf_section(&p.section) => {
+        _ if p.section.kind.is_btf() => {
             btf_target_exists(source, p, records)?;
             edits.push(Edit::replace(p.header_span, btf_prog_header(p)));
             edits.extend(ctx_alias(p));
@@ -406,11 +407,11 @@ fn btf_target_exists(
     p: &Probe,
     records: &RecordTypes,
 ) -> Result<(), Diagnostic> {
-    let (kind, target) = p.section.split_once('/').unwrap_or((&p.section, ""));
-    if kind == "tp_btf" {
+    let target = p.section.target.as_deref().unwrap_or_default();
+    if p.section.kind == SectionKind::TpBtf {
         return tp_btf_target(source, p, target, records);
     }
-    let function = if kind == "lsm" {
+    let function = if p.section.kind == SectionKind::Lsm {
         format!("bpf_lsm_{target}")
     } else {
         target.to_owned()
@@ -418,28 +419,8 @@ fn btf_target_exists(
     if records.has_function(&function) {
         return Ok(());
     }
-    let (message, help) = if kind == "lsm" {
-        (
-            format!("LSM hook `{target}` not found: no `{function}` in this kernel's BTF"),
-            "LSM_PROBE takes a hook name from the kernel's security hooks (bprm_check_security, \
-             file_open, ...); check with `bpftool btf dump file /sys/kernel/btf/vmlinux | grep \
-             bpf_lsm_`, or build with --btf of a kernel that has it"
-                .to_owned(),
-        )
-    } else {
-        (
-            format!("kernel function `{target}` not found in this kernel's BTF"),
-            format!(
-                "{kind} programs attach to a kernel function by its BTF id; check the name with \
-                 `bpftool btf dump file /sys/kernel/btf/vmlinux | grep \"FUNC '{target}'\"`, \
-                 or build with --btf of a kernel that has it"
-            ),
-        )
-    };
-    Err(Diagnostic::error("bccc::E0302", message, help).label(
-        source,
-        p.header_span,
-        "attached here",
+    Err(diagnostics::btf_function_missing(
+        source, p, target, &function,
     ))
 }
 
@@ -456,51 +437,19 @@ fn tp_btf_target(
     records: &RecordTypes,
 ) -> Result<(), Diagnostic> {
     let Some(max) = records.tracepoint_args(event) else {
-        return Err(Diagnostic::error(
-            "bccc::E0302",
-            format!("no tracepoint `{event}` in the kernel's BTF (no `btf_trace_{event}`)"),
-            format!(
-                "tp_btf programs attach through the kernel's `btf_trace_{event}` type; check the \
-                 name with `bpftool btf dump file /sys/kernel/btf/vmlinux | grep btf_trace_`, \
-                 attach the function as raw_tracepoint:{event} instead (arguments from \
-                 ctx->args[i]), or build with --btf of a kernel that has it"
-            ),
-        )
-        .label(source, p.header_span, "attached here"));
+        return Err(diagnostics::tp_btf_missing(source, p, event));
     };
     let typed = p.params.get(1..).unwrap_or_default();
     if typed.len() <= max {
         return Ok(());
     }
-    let extra = &typed[max..];
-    let span = match (extra.first(), extra.last()) {
-        (Some(a), Some(b)) if a.span.end > a.span.start => Span::new(a.span.start, b.span.end),
-        _ => p.header_span,
-    };
-    Err(Diagnostic::error(
-        "bccc::E0303",
-        format!(
-            "tracepoint `{event}` has {max} argument{} but `{}` declares {} after ctx",
-            if max == 1 { "" } else { "s" },
-            p.function,
-            typed.len()
-        ),
-        format!(
-            "the arguments after ctx are the tracepoint's TP_PROTO, in order; see them with \
-             `bpftool btf dump file /sys/kernel/btf/vmlinux format c | grep 'btf_trace_{event})'` \
-             (after the leading `void *`)"
-        ),
-    )
-    .label(source, span, "more than the tracepoint passes"))
-}
-
-fn no_record(source: &SourceFile, p: &Probe, category: &str, event: &str) -> Diagnostic {
-    Diagnostic::error(
-        "bccc::E0301",
-        format!("no record struct for tracepoint `{category}:{event}` in this kernel's BTF"),
-        format!("vmlinux.h needs `struct trace_event_raw_{event}` or its event class's struct; build with --btf of a kernel that has it"),
-    )
-    .label(source, p.header_span, "this tracepoint")
+    Err(diagnostics::tp_btf_too_many_args(
+        source,
+        p,
+        event,
+        max,
+        &typed[max..],
+    ))
 }
 
 /// Extra typed parameters of a `pt_regs` probe become locals read from registers (spec B.1).

@@ -7,10 +7,13 @@ use std::path::{Path, PathBuf};
 
 use bccc_manifest::AttachSpec;
 
+pub use crate::define::Define;
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::SourceFile;
 use crate::toolchain::{self, Arch};
 use crate::{analyze, compile, package, parse, rewrite};
+
+mod diagnostics;
 
 /// What `bccc build` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -26,26 +29,6 @@ pub enum Emit {
     Manifest,
     /// A Rust loader crate with typed maps and events.
     Crate,
-}
-
-/// A `-D NAME[=VALUE]` definition, passed to both the parse and the compile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Define {
-    /// Macro name.
-    pub name: String,
-    /// Value, if given.
-    pub value: Option<String>,
-}
-
-impl Define {
-    /// The clang flag for this definition.
-    #[must_use]
-    pub fn flag(&self) -> String {
-        match &self.value {
-            Some(v) => format!("-D{}={v}", self.name),
-            None => format!("-D{}", self.name),
-        }
-    }
 }
 
 /// Everything `bccc build` was asked to do.
@@ -110,16 +93,8 @@ fn parse_cli_attach(texts: &[String]) -> Result<Vec<(AttachSpec, String)>, Diagn
     for text in texts {
         match AttachSpec::parse_with_fn(text) {
             Ok((spec, Some(func))) => out.push((spec, func)),
-            Ok((_, None)) => diags.push(Diagnostic::error(
-                "bccc::E0601",
-                format!("--attach `{text}` does not name the function to attach"),
-                format!("append `=FUNCTION`, e.g. `{text}=my_probe`"),
-            )),
-            Err(e) => diags.push(Diagnostic::error(
-                "bccc::E0602",
-                format!("--attach `{text}`: {e}"),
-                format!("expected {}", e.expected),
-            )),
+            Ok((_, None)) => diags.push(diagnostics::attach_without_function(text)),
+            Err(e) => diags.push(diagnostics::bad_attach(text, &e)),
         }
     }
     diags.into_result(out)
@@ -143,13 +118,8 @@ pub struct Frontend {
 
 /// Runs source → toolchain → parse → analyze → rewrite.
 pub fn frontend(opts: &BuildOptions) -> Result<Frontend, BuildError> {
-    let source = SourceFile::read(&opts.input).map_err(|e| {
-        Diagnostic::error(
-            "bccc::E0603",
-            format!("cannot read `{}`: {e}", opts.input.display()),
-            "pass the path of a BCC-dialect C file",
-        )
-    })?;
+    let source = SourceFile::read(&opts.input)
+        .map_err(|e| diagnostics::unreadable_input(&opts.input, &e))?;
     let cli_attach = parse_cli_attach(&opts.attach)?;
     // The kernel environment comes first: parsing needs vmlinux.h and its precompiled header.
     let env = toolchain::prepare(opts.btf.as_deref(), opts.arch)?;
@@ -186,12 +156,7 @@ pub fn build(opts: &BuildOptions) -> Result<(PathBuf, Diagnostics), BuildError> 
         return Ok((out, fe.warnings));
     }
     if opts.emit == Emit::Crate {
-        return Err(Diagnostic::error(
-            "bccc::E0604",
-            "`--emit crate` is not supported yet",
-            "use `--emit bin` (a static tool) or `--emit obj` (the BPF object) for now",
-        )
-        .into());
+        return Err(diagnostics::crate_unsupported().into());
     }
     let object = compile::compile(&fe.source, &fe.rewritten, &fe.env, &opts.defines)?;
     // The tool's name (its --help, its messages): the binary's file name, else (an object,
