@@ -137,6 +137,60 @@ static __always_inline unsigned int bpf_log2l(unsigned long v)
 
 #define lock_xadd(ptr, val) ((void)__sync_fetch_and_add(ptr, val))
 
+/* 64- and 128-bit network byte order, which libbpf's bpf_endian.h lacks (BCC's helpers.h has
+ * them). */
+static __always_inline u64 bpf_ntohll(u64 v)
+{
+	return bpf_be64_to_cpu(v);
+}
+static __always_inline u64 bpf_htonll(u64 v)
+{
+	return bpf_cpu_to_be64(v);
+}
+static __always_inline unsigned __int128 bpf_ntoh128(unsigned __int128 v)
+{
+	return ((unsigned __int128)bpf_ntohll((u64)v) << 64) | bpf_ntohll((u64)(v >> 64));
+}
+static __always_inline unsigned __int128 bpf_hton128(unsigned __int128 v)
+{
+	return bpf_ntoh128(v);
+}
+
+/* memset/memcpy/memmove/memcmp: BPF programs have no libc, and BCC programs call these as kernel
+ * code does. clang expands the builtins inline for constant sizes; memcmp with a size only known
+ * at run time falls back to a bounded loop. */
+static __always_inline int __bccc_memcmp(const void *a, const void *b, unsigned long n)
+{
+	const unsigned char *x = a, *y = b;
+
+	for (unsigned long i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	return 0;
+}
+#ifndef memset
+#define memset(dst, c, n) __builtin_memset((dst), (c), (n))
+#endif
+#ifndef memcpy
+#define memcpy(dst, src, n) __builtin_memcpy((dst), (src), (n))
+#endif
+#ifndef memmove
+#define memmove(dst, src, n) __builtin_memmove((dst), (src), (n))
+#endif
+#ifndef memcmp
+#define memcmp(a, b, n)                                                                \
+	(__builtin_constant_p(n) ? __builtin_memcmp((a), (b), (n)) : __bccc_memcmp((a), (b), (n)))
+#endif
+
+/* bpf_num_cpus(): BCC substitutes the compiling host's CPU count; a built tool runs elsewhere, so
+ * the runtime sets this to the running machine's online CPUs before load. */
+extern const volatile unsigned int __bccc_num_cpus;
+#define bpf_num_cpus() (__bccc_num_cpus)
+
+/* Whether syscall entry points take the user's registers through a wrapper's pt_regs (libbpf
+ * answers at load time; BPF_KSYSCALL's test). */
+extern _Bool LINUX_HAS_SYSCALL_WRAPPER __kconfig __weak;
+
 /* bpf_trace_printk(fmt, ...) as BCC has it: the format is copied into a stack array, so it
  * needs no global data. */
 #define bccc_printk(fmt, ...)                                                          \

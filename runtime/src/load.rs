@@ -1,7 +1,7 @@
 //! Loading: the embedded object bytes + parameter values → a loaded libbpf [`Object`] (programs
 //! verified, maps created), or one clear [`RunError`] naming the refused probe and its line.
 
-use bccc_manifest::{Manifest, ParamValue};
+use bccc_manifest::{Builtin, Manifest, ParamValue};
 use libbpf_rs::{ErrorKind, Object, ObjectBuilder};
 
 use crate::cli;
@@ -40,6 +40,8 @@ pub(crate) fn load(
     let mut open = builder
         .open_memory(object)
         .map_err(|e| RunError::Open(e.to_string()))?;
+    let params = with_builtins(manifest, params);
+    let params = params.as_slice();
     let mut sections: Vec<&str> = manifest.params.iter().map(|p| p.section.as_str()).collect();
     sections.dedup();
     for section in sections {
@@ -62,6 +64,19 @@ pub(crate) fn load(
         }
     }
     open.load().map_err(|e| classify(manifest, &e))
+}
+
+/// The parameter values with each built-in one taken from this machine.
+fn with_builtins(manifest: &Manifest, params: &[ParamValue]) -> Vec<ParamValue> {
+    manifest
+        .params
+        .iter()
+        .zip(params)
+        .map(|(p, v)| match p.builtin {
+            Some(Builtin::OnlineCpus) => ParamValue::Uint(u64::from(sys::online_cpus())),
+            None => *v,
+        })
+        .collect()
 }
 
 /// Turns a load error plus libbpf's log into the message the user sees.

@@ -17,7 +17,7 @@ pub use program::*;
 pub use section::{Section, SectionKind};
 
 use bccc_ffi::clang::{ChildVisit, Cursor, CursorKind, EvalResult, TypeKind};
-use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
+use bccc_manifest::{AttachSpec, Builtin, MapKind, ParamType, ParamValue};
 
 use crate::diagnostics::Diagnostics;
 use crate::parse::Parsed;
@@ -74,6 +74,7 @@ pub fn analyze(
         directives::directives(source, comments, &mut diags);
     let top = top_level(parsed.tu().cursor());
     declarations(&top, source, &mut program, &mut diags);
+    program.params.extend(builtin_params(&top.expansions));
     program.printk_calls = top
         .expansions
         .iter()
@@ -196,7 +197,31 @@ fn param(var: &Cursor<'_>, span: Span, source: &SourceFile) -> Option<ParamDecl>
         default,
         help,
         span,
+        builtin: None,
     })
+}
+
+/// The variable behind `bpf_num_cpus()` (declared in `bccc/compat.h`, defined by the rewrite).
+pub const NUM_CPUS_VAR: &str = "__bccc_num_cpus";
+
+/// Built-in parameters the file's macro uses call for.
+fn builtin_params(expansions: &[(String, Span)]) -> Vec<ParamDecl> {
+    let uses = |name: &str| expansions.iter().any(|(n, _)| n == name);
+    let mut out = Vec::new();
+    if uses("bpf_num_cpus") {
+        out.push(ParamDecl {
+            name: NUM_CPUS_VAR.into(),
+            ty: ParamType::Int {
+                size: 4,
+                signed: false,
+            },
+            default: ParamValue::Uint(1),
+            help: "online CPUs (set by the runtime)".into(),
+            span: Span::default(),
+            builtin: Some(Builtin::OnlineCpus),
+        });
+    }
+    out
 }
 
 /// The comment on the line(s) above a declaration, or at the end of its line.

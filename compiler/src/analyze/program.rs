@@ -1,7 +1,7 @@
 //! `Program`: what the analyzer learned from the user's file. Plain data with spans; no libclang
 //! types. The rewrite stage turns it into libbpf C; the package stage into a manifest.
 
-use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
+use bccc_manifest::{AttachSpec, Builtin, MapKind, ParamType, ParamValue};
 
 use super::Section;
 use crate::parse::TracepointFormat;
@@ -116,6 +116,10 @@ pub struct Probe {
     pub params: Vec<ProbeParam>,
     /// Whether the header is a macro invocation (`TRACEPOINT_PROBE(...)`), not C text.
     pub from_macro: bool,
+    /// A `pt_regs` probe on a syscall entry point (`syscall__NAME`, or kprobes on `sys_*` /
+    /// `__x64_sys_*`): its extra parameters are the syscall's arguments, which kernels with
+    /// syscall wrappers pass in a second `pt_regs` (libbpf's `BPF_KSYSCALL`).
+    pub syscall_args: bool,
 }
 
 /// One parameter of a probe function.
@@ -328,8 +332,10 @@ pub struct ParamDecl {
     pub default: ParamValue,
     /// Help from an adjacent comment.
     pub help: String,
-    /// The declaration.
+    /// The declaration (empty for a built-in parameter, which the rewrite defines).
     pub span: Span,
+    /// Set by the runtime from the machine rather than by a flag (`bpf_num_cpus()`).
+    pub builtin: Option<Builtin>,
 }
 
 /// A static helper function defined in the main file.

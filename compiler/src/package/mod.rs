@@ -171,6 +171,7 @@ fn param(decl: &ParamDecl, object: &Object) -> Option<Param> {
         section: RODATA.into(),
         offset: sym.offset as u32,
         help: decl.help.clone(),
+        builtin: decl.builtin,
     })
 }
 

@@ -112,6 +112,10 @@ pub fn rewrite(
         out.push('\n');
     }
     out.push_str("\nchar LICENSE[] SEC(\"license\") = \"GPL\";\n");
+    for p in program.params.iter().filter(|p| p.builtin.is_some()) {
+        // Declared in bccc/compat.h; the runtime writes the machine's value before load.
+        let _ = writeln!(out, "const volatile unsigned int {} = 1;", p.name);
+    }
     for m in &program.maps {
         if let (DisplayHint::Events { .. }, Some(c)) = (&m.display, &m.event_ctype) {
             let _ = writeln!(out, "BCCC_ANCHOR_TYPE({}, {c});", m.name);
@@ -454,25 +458,37 @@ fn tp_btf_target(
 
 /// Extra typed parameters of a `pt_regs` probe become locals read from registers (spec B.1).
 fn reg_params(p: &Probe) -> Vec<Edit> {
-    let [ctx, .., last] = &p.params[..] else {
+    let [ctx_param, .., last] = &p.params[..] else {
         return Vec::new();
     };
     if p.params.len() < 2 {
         return Vec::new();
     }
     let mut locals = String::new();
-    for (i, param) in p.params[1..].iter().enumerate() {
+    let ctx = &ctx_param.name;
+    if p.syscall_args {
+        // With syscall wrappers the entry point's one argument is the user's pt_regs, read
+        // with CO-RE reads; without, the arguments are in the registers (BPF_KSYSCALL's way).
         let _ = write!(
             locals,
-            " {} = ({})PT_REGS_PARM{}({});",
-            decl(&param.ty, &param.name),
-            param.ty,
-            i + 1,
-            ctx.name
+            " struct pt_regs *__bccc_regs = LINUX_HAS_SYSCALL_WRAPPER ? \
+             (struct pt_regs *)PT_REGS_PARM1({ctx}) : {ctx};"
         );
     }
+    for (i, param) in p.params[1..].iter().enumerate() {
+        let (n, ty) = (i + 1, &param.ty);
+        let value = if p.syscall_args {
+            format!(
+                "LINUX_HAS_SYSCALL_WRAPPER ? ({ty})PT_REGS_PARM{n}_CORE_SYSCALL(__bccc_regs) : \
+                 ({ty})PT_REGS_PARM{n}_SYSCALL({ctx})"
+            )
+        } else {
+            format!("({ty})PT_REGS_PARM{n}({ctx})")
+        };
+        let _ = write!(locals, " {} = {value};", decl(ty, &param.name));
+    }
     vec![
-        Edit::replace(Span::new(ctx.span.end, last.span.end), ""),
+        Edit::replace(Span::new(ctx_param.span.end, last.span.end), ""),
         Edit::insert(p.body_start + 1, locals),
     ]
 }

@@ -17,6 +17,6 @@ pub mod payload;
 pub use attach::{AttachParseError, AttachSpec, PerfSample, UprobeTarget};
 pub use layout::{EnumVariant, Field, Type};
 pub use manifest::{
-    BtfArg, Display, MANIFEST_VERSION, Manifest, MapKind, MapSpec, Param, ParamType, ParamValue,
-    ProgramSpec, SourceLoc, ToolInfo,
+    BtfArg, Builtin, Display, MANIFEST_VERSION, Manifest, MapKind, MapSpec, Param, ParamType,
+    ParamValue, ProgramSpec, SourceLoc, ToolInfo,
 };

@@ -252,7 +252,16 @@ pub enum ParamValue {
     Uint(u64),
 }
 
-/// A `const volatile` global that the user sets with a flag before load.
+/// Where the runtime takes a built-in parameter's value from (no flag for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Builtin {
+    /// The running machine's online CPU count (BCC's `bpf_num_cpus()`).
+    OnlineCpus,
+}
+
+/// A `const volatile` global that the user sets with a flag before load, or that the runtime sets
+/// from the machine ([`Param::builtin`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Param {
     /// The C variable name (`targ_pid`).
@@ -269,6 +278,9 @@ pub struct Param {
     pub offset: u32,
     /// Help text (from a trailing or preceding comment), possibly empty.
     pub help: String,
+    /// Set by the runtime from the machine, not by a flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<Builtin>,
 }
 
 impl Manifest {
