@@ -9,6 +9,7 @@ mod body;
 mod diagnostics;
 mod directives;
 pub mod maps;
+mod names;
 mod probes;
 mod program;
 mod section;
@@ -124,7 +125,17 @@ pub fn analyze(
         };
         w.walk(f.body, false, false);
     }
-    display_hints(&mut program, &evidence, &display_dirs, source, &mut diags);
+    let renames = parsed.renames();
+    display_hints(
+        &mut program,
+        &evidence,
+        &display_dirs,
+        source,
+        renames,
+        &mut diags,
+    );
+    // Last: everything above compares names as the AST spells them (the parse's aliases).
+    names::apply(&mut program, renames, parsed.tu().cursor(), &mut diags);
     diags.into_result(program)
 }
 
@@ -314,6 +325,7 @@ fn display_hints(
     evidence: &[Evidence],
     dirs: &[DisplayDirective],
     source: &SourceFile,
+    renames: &crate::parse::Renames,
     diags: &mut Diagnostics,
 ) {
     for (m, ev) in program.maps.iter_mut().zip(evidence) {
@@ -332,7 +344,11 @@ fn display_hints(
         }
     }
     for d in dirs {
-        match program.maps.iter_mut().find(|m| m.name == d.map) {
+        match program
+            .maps
+            .iter_mut()
+            .find(|m| renames.user_spelling(&m.name) == d.map)
+        {
             Some(m) => m.display = d.hint.clone(),
             None => diags.push(diagnostics::bad_display(
                 source,

@@ -8,9 +8,12 @@
 //! 2. kernel headers named by `#include <...>` that the include dir lacks get empty stub files
 //!    (vmlinux.h already declares every kernel type), and each tracepoint's argument struct is
 //!    generated from the build host's format file into an unsaved header;
-//! 3. the real parse, whose errors and warnings in the user's file become diagnostics.
+//! 3. the real parse; when clang reports that the file re-declares a name the headers declare
+//!    (spec E.2), those names are renamed ([`names`]) and the file is parsed again;
+//! 4. the errors and warnings in the user's file become diagnostics.
 
 mod diagnostics;
+pub mod names;
 pub mod scan;
 pub mod tracepoint;
 
@@ -23,6 +26,7 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{SourceFile, Span};
 use crate::toolchain::{KernelEnv, Stage};
 pub use bccc_ffi::clang::Index;
+pub use names::{Namespace, Rename, RenamedToken, Renames};
 pub use scan::Scan;
 pub use tracepoint::{FormatField, FormatSource, TracepointFormat};
 
@@ -46,6 +50,7 @@ pub struct Parsed<'i> {
     scan: Scan,
     tracepoints: Vec<TracepointFormat>,
     stubbed: Vec<Span>,
+    renames: Renames,
     warnings: Diagnostics,
     // Holds the header stubs; removed on drop.
     _stubs: tempfile::TempDir,
@@ -80,6 +85,12 @@ impl<'i> Parsed<'i> {
     #[must_use]
     pub fn stubbed_includes(&self) -> &[Span] {
         &self.stubbed
+    }
+
+    /// Names the file shares with the headers, renamed (the AST spells them by their aliases).
+    #[must_use]
+    pub fn renames(&self) -> &Renames {
+        &self.renames
     }
 }
 
@@ -204,47 +215,76 @@ pub fn parse<'i>(
         "-include".into(),
         tp_header.display().to_string(),
     ]);
-    let unsaved = [
-        UnsavedFile {
-            path: path.clone(),
-            contents: source.text().to_owned(),
-        },
-        UnsavedFile {
-            path: tp_header,
-            contents: tp_text,
-        },
-    ];
     let opts = ParseOptions {
         detailed_preprocessing: true,
         single_file: false,
     };
-    let tu = TranslationUnit::parse(index, &path, &args, &unsaved, opts)
-        .map_err(|e| diagnostics::clang(&e))?;
-    let diags = map_diagnostics(&tu, source, &scan, &tracepoints);
+    let run = |text: String| {
+        let unsaved = [
+            UnsavedFile {
+                path: path.clone(),
+                contents: text,
+            },
+            UnsavedFile {
+                path: tp_header.clone(),
+                contents: tp_text.clone(),
+            },
+        ];
+        TranslationUnit::parse(index, &path, &args, &unsaved, opts)
+            .map_err(|e| diagnostics::clang(&e))
+    };
+    let mut tu = run(source.text().to_owned())?;
+    let renames = plan_renames(&tu, &scan, env);
+    if !renames.is_empty() {
+        drop(tu);
+        tu = run(renames.aliased_text(source.text()))?;
+    }
+    let diags = map_diagnostics(&tu, source, &scan, &tracepoints, &renames);
     let warnings = diags.clone();
     let parsed = Parsed {
         tu,
         scan,
         tracepoints,
         stubbed,
+        renames,
         warnings,
         _stubs: stubs,
     };
     diags.into_result(parsed)
 }
 
-/// clang's diagnostics → bccc's, in the user's file where clang points there.
+/// The names the first parse found re-declared (clang's redefinition errors), planned for
+/// renaming; the kernel's members of each clashing tag come from its BTF (and modules').
+fn plan_renames(tu: &TranslationUnit<'_>, scan: &Scan, env: &KernelEnv) -> Renames {
+    let clashes = names::clashes(&tu.diagnostics(), &scan.tokens);
+    if clashes.is_empty() {
+        return Renames::default();
+    }
+    let kernel = clashes
+        .iter()
+        .any(|(_, ns)| *ns == Namespace::Tag)
+        .then(|| bccc_ffi::btf_dump::KernelBtf::open(&env.btf, &env.modules).ok())
+        .flatten();
+    names::plan(&clashes, &scan.tokens, |tag| {
+        kernel.as_ref().and_then(|k| k.record_members(tag))
+    })
+}
+
+/// clang's diagnostics → bccc's, in the user's file where clang points there (aliases of
+/// renamed names spelled as the user wrote them).
 fn map_diagnostics(
     tu: &TranslationUnit<'_>,
     source: &SourceFile,
     scan: &Scan,
     tracepoints: &[TracepointFormat],
+    renames: &Renames,
 ) -> Diagnostics {
     let mut out = Diagnostics::default();
-    for d in tu.diagnostics() {
+    for mut d in tu.diagnostics() {
         if d.severity < Severity::Warning {
             continue;
         }
+        d.message = renames.user_spelling(&d.message);
         let loc = &d.location;
         if !loc.in_main_file {
             if d.severity >= Severity::Error {
