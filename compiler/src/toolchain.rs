@@ -157,6 +157,43 @@ impl KernelEnv {
 /// The BTF read when no `--btf` is given.
 pub const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
 
+/// Where the running kernel exposes its BTF, vmlinux's and each loaded module's.
+pub const HOST_BTF_DIR: &str = "/sys/kernel/btf";
+
+/// The module BTFs of the running kernel (`/sys/kernel/btf/*` but vmlinux), sorted.
+#[must_use]
+pub fn host_modules() -> Vec<PathBuf> {
+    modules_in(Path::new(HOST_BTF_DIR))
+}
+
+/// The files of `dir` but `vmlinux`, sorted (a directory laid out like `/sys/kernel/btf`).
+#[must_use]
+pub fn modules_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "vmlinux"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Which of `modules` (split BTF on `vmlinux`) define a struct or union named in `names`, with
+/// the names each defines; unreadable files are skipped (the search only adds what it finds).
+#[must_use]
+pub fn modules_defining(
+    vmlinux: &Path,
+    modules: &[PathBuf],
+    names: &[String],
+) -> Vec<(PathBuf, Vec<String>)> {
+    if modules.is_empty() || names.is_empty() {
+        return Vec::new();
+    }
+    bccc_ffi::btf_dump::KernelBtf::modules_defining(vmlinux, modules, names).unwrap_or_default()
+}
+
 /// Prepares (or reuses from the cache) the kernel environment for `btf` (default
 /// [`KERNEL_BTF`]).
 pub fn prepare(btf: Option<&Path>, arch: Arch) -> Result<KernelEnv, Diagnostic> {

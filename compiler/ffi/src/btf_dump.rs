@@ -57,8 +57,19 @@ fn c_path(path: &Path) -> Result<CString, DumpError> {
         .map_err(|_| DumpError::NulInPath(path.to_owned()))
 }
 
+/// Turns libbpf's own logging off: its BTF errors reach the user as [`DumpError`]s (and bccc
+/// diagnostics), not as stray stderr lines.
+fn quiet_libbpf() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: libbpf_set_print only stores the (null) callback pointer.
+    ONCE.call_once(|| unsafe {
+        sys::libbpf_set_print(None);
+    });
+}
+
 impl Btf {
     fn parse(path: &Path) -> Result<Btf, DumpError> {
+        quiet_libbpf();
         let c_path = c_path(path)?;
         // SAFETY: `c_path` is a valid NUL-terminated string that outlives the call; passing a
         // null `btf_ext` tells libbpf not to return .BTF.ext. libbpf 1.x returns NULL and sets
@@ -100,6 +111,65 @@ impl Btf {
             return Err(DumpError::Merge(std::io::Error::from_raw_os_error(-rc)));
         }
         Ok(())
+    }
+
+    /// See [`KernelBtf::record_members`].
+    fn record_members(&self, name: &str) -> Option<Vec<String>> {
+        let c_name = CString::new(name).ok()?;
+        let btf = self.0.as_ptr();
+        let id = [KIND_STRUCT, KIND_UNION].into_iter().find_map(|kind| {
+            // SAFETY: live btf, NUL-terminated name; returns a negative errno when absent.
+            let id = unsafe { sys::btf__find_by_name_kind(btf, c_name.as_ptr(), kind) };
+            u32::try_from(id).ok()
+        })?;
+        let mut out = Vec::new();
+        self.collect_members(id, &mut out, 0);
+        Some(out)
+    }
+
+    /// Appends the member names of record `id` to `out`, descending into anonymous records.
+    fn collect_members(&self, id: u32, out: &mut Vec<String>, depth: u32) {
+        let btf = self.0.as_ptr();
+        // SAFETY: live btf; libbpf returns NULL for an id out of range.
+        let Some(t) = (unsafe { sys::btf__type_by_id(btf, id).as_ref() }) else {
+            return;
+        };
+        let kind = (t.info >> 24) & 0x1f;
+        if depth > 16 || !(kind == KIND_STRUCT || kind == KIND_UNION) {
+            return;
+        }
+        let vlen = (t.info & 0xffff) as usize;
+        // SAFETY: a struct/union btf_type is followed in memory by `vlen` btf_member records
+        // (the BTF format; libbpf's own btf_members() does the same pointer arithmetic), all
+        // inside the BTF's type data, which lives as long as `self`.
+        let members = unsafe {
+            std::slice::from_raw_parts(std::ptr::from_ref(t).add(1).cast::<sys::btf_member>(), vlen)
+        };
+        for m in members {
+            let name = self.name(m.name_off);
+            if name.is_empty() {
+                // SAFETY: live btf; resolves typedefs and modifiers, negative when invalid.
+                let inner = unsafe { sys::btf__resolve_type(btf, m.type_) };
+                if let Ok(inner) = u32::try_from(inner) {
+                    self.collect_members(inner, out, depth + 1);
+                }
+            } else {
+                out.push(name);
+            }
+        }
+    }
+
+    fn name(&self, off: u32) -> String {
+        // SAFETY: live btf; libbpf returns NULL for an offset out of range, else a pointer into
+        // the string section, NUL-terminated.
+        let p = unsafe { sys::btf__name_by_offset(self.0.as_ptr(), off) };
+        if p.is_null() {
+            return String::new();
+        }
+        // SAFETY: non-null and NUL-terminated (above).
+        unsafe { std::ffi::CStr::from_ptr(p) }
+            .to_string_lossy()
+            .into_owned()
     }
 
     /// Merges duplicate types (two modules often carry the same types vmlinux lacks).
@@ -252,6 +322,32 @@ impl KernelBtf {
         Ok(KernelBtf { split, base })
     }
 
+    /// Which of `modules` (split BTF on `vmlinux`) define a struct or union named in `names`:
+    /// each module that defines any, with the names it defines. Modules that do not parse on
+    /// this `vmlinux` (another kernel's) are skipped.
+    pub fn modules_defining(
+        vmlinux: &Path,
+        modules: &[std::path::PathBuf],
+        names: &[String],
+    ) -> Result<Vec<(std::path::PathBuf, Vec<String>)>, DumpError> {
+        let base = Btf::parse(vmlinux)?;
+        let mut found = Vec::new();
+        for m in modules {
+            let Ok(split) = Btf::parse_split(m, &base) else {
+                continue;
+            };
+            let have: Vec<String> = names
+                .iter()
+                .filter(|n| split.record_members(n).is_some())
+                .cloned()
+                .collect();
+            if !have.is_empty() {
+                found.push((m.clone(), have));
+            }
+        }
+        Ok(found)
+    }
+
     /// The BTF that sees every type (the split one when there are modules).
     fn top(&self) -> &Btf {
         self.split.as_ref().unwrap_or(&self.base)
@@ -262,61 +358,7 @@ impl KernelBtf {
     /// record. A struct wins over a union of the same name.
     #[must_use]
     pub fn record_members(&self, name: &str) -> Option<Vec<String>> {
-        let c_name = CString::new(name).ok()?;
-        let btf = self.top().0.as_ptr();
-        let id = [KIND_STRUCT, KIND_UNION].into_iter().find_map(|kind| {
-            // SAFETY: live btf, NUL-terminated name; returns a negative errno when absent.
-            let id = unsafe { sys::btf__find_by_name_kind(btf, c_name.as_ptr(), kind) };
-            u32::try_from(id).ok()
-        })?;
-        let mut out = Vec::new();
-        self.collect_members(id, &mut out, 0);
-        Some(out)
-    }
-
-    /// Appends the member names of record `id` to `out`, descending into anonymous records.
-    fn collect_members(&self, id: u32, out: &mut Vec<String>, depth: u32) {
-        let btf = self.top().0.as_ptr();
-        // SAFETY: live btf; libbpf returns NULL for an id out of range.
-        let Some(t) = (unsafe { sys::btf__type_by_id(btf, id).as_ref() }) else {
-            return;
-        };
-        let kind = (t.info >> 24) & 0x1f;
-        if depth > 16 || !(kind == KIND_STRUCT || kind == KIND_UNION) {
-            return;
-        }
-        let vlen = (t.info & 0xffff) as usize;
-        // SAFETY: a struct/union btf_type is followed in memory by `vlen` btf_member records
-        // (the BTF format; libbpf's own btf_members() does the same pointer arithmetic), all
-        // inside the BTF's type data, which lives as long as `self`.
-        let members = unsafe {
-            std::slice::from_raw_parts(std::ptr::from_ref(t).add(1).cast::<sys::btf_member>(), vlen)
-        };
-        for m in members {
-            let name = self.name(m.name_off);
-            if name.is_empty() {
-                // SAFETY: live btf; resolves typedefs and modifiers, negative when invalid.
-                let inner = unsafe { sys::btf__resolve_type(btf, m.type_) };
-                if let Ok(inner) = u32::try_from(inner) {
-                    self.collect_members(inner, out, depth + 1);
-                }
-            } else {
-                out.push(name);
-            }
-        }
-    }
-
-    fn name(&self, off: u32) -> String {
-        // SAFETY: live btf; libbpf returns NULL for an offset out of range, else a pointer into
-        // the string section, NUL-terminated.
-        let p = unsafe { sys::btf__name_by_offset(self.top().0.as_ptr(), off) };
-        if p.is_null() {
-            return String::new();
-        }
-        // SAFETY: non-null and NUL-terminated (above).
-        unsafe { std::ffi::CStr::from_ptr(p) }
-            .to_string_lossy()
-            .into_owned()
+        self.top().record_members(name)
     }
 
     /// Every type as C, wrapped the way bpftool wraps `vmlinux.h`.

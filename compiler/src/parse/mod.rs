@@ -10,9 +10,13 @@
 //!    generated from the build host's format file into an unsaved header;
 //! 3. the real parse; when clang reports that the file re-declares a name the headers declare
 //!    (spec E.2), those names are renamed ([`names`]) and the file is parsed again;
-//! 4. the errors and warnings in the user's file become diagnostics.
+//! 4. a struct the headers lack (clang: incomplete) is looked up in the running kernel's module
+//!    BTFs when building for it ([`modules`]); a module that has it is added to the kernel
+//!    environment and the file parsed again;
+//! 5. the errors and warnings in the user's file become diagnostics.
 
 mod diagnostics;
+mod modules;
 pub mod names;
 pub mod scan;
 pub mod tracepoint;
@@ -51,6 +55,7 @@ pub struct Parsed<'i> {
     tracepoints: Vec<TracepointFormat>,
     stubbed: Vec<Span>,
     renames: Renames,
+    env: Option<KernelEnv>,
     warnings: Diagnostics,
     // Holds the header stubs; removed on drop.
     _stubs: tempfile::TempDir,
@@ -91,6 +96,13 @@ impl<'i> Parsed<'i> {
     #[must_use]
     pub fn renames(&self) -> &Renames {
         &self.renames
+    }
+
+    /// The kernel environment the file was parsed against when the parse added the host's
+    /// module BTFs to the one it was given (later stages must use it); `None` otherwise.
+    #[must_use]
+    pub fn kernel_env(&self) -> Option<&KernelEnv> {
+        self.env.as_ref()
     }
 }
 
@@ -239,7 +251,23 @@ pub fn parse<'i>(
         drop(tu);
         tu = run(renames.aliased_text(source.text()))?;
     }
-    let diags = map_diagnostics(&tu, source, &scan, &tracepoints, &renames);
+    let clang_diags = tu.diagnostics();
+    let missing = modules::missing(&clang_diags);
+    if !missing.is_empty() {
+        let found = modules::host_modules_for(env, &missing);
+        if !found.is_empty() {
+            drop(tu);
+            return with_host_modules(index, source, env, defines, &found);
+        }
+    }
+    let ctx = DiagContext {
+        source,
+        scan: &scan,
+        tracepoints: &tracepoints,
+        renames: &renames,
+        env,
+    };
+    let diags = map_diagnostics(&ctx, clang_diags);
     let warnings = diags.clone();
     let parsed = Parsed {
         tu,
@@ -247,10 +275,39 @@ pub fn parse<'i>(
         tracepoints,
         stubbed,
         renames,
+        env: None,
         warnings,
         _stubs: stubs,
     };
     diags.into_result(parsed)
+}
+
+/// Parses again against `env` plus the host modules in `found` (which define types the file
+/// uses), saying which were added.
+fn with_host_modules<'i>(
+    index: &'i Index,
+    source: &SourceFile,
+    env: &KernelEnv,
+    defines: &[Define],
+    found: &[(PathBuf, Vec<String>)],
+) -> Result<Parsed<'i>, Diagnostics> {
+    let mut modules = env.modules.clone();
+    modules.extend(found.iter().map(|(m, _)| m.clone()));
+    let added = crate::toolchain::prepare_with_modules(None, &modules, env.arch)?;
+    let notes = found
+        .iter()
+        .map(|(m, types)| diagnostics::module_added(m, types));
+    match parse(index, source, &added, defines) {
+        Ok(mut parsed) => {
+            parsed.warnings.0.extend(notes);
+            parsed.env.get_or_insert(added);
+            Ok(parsed)
+        }
+        Err(mut diags) => {
+            diags.0.extend(notes);
+            Err(diags)
+        }
+    }
 }
 
 /// The names the first parse found re-declared (clang's redefinition errors), planned for
@@ -270,21 +327,26 @@ fn plan_renames(tu: &TranslationUnit<'_>, scan: &Scan, env: &KernelEnv) -> Renam
     })
 }
 
+/// What turning clang's diagnostics into bccc's needs to know.
+struct DiagContext<'a> {
+    source: &'a SourceFile,
+    scan: &'a Scan,
+    tracepoints: &'a [TracepointFormat],
+    renames: &'a Renames,
+    env: &'a KernelEnv,
+}
+
 /// clang's diagnostics → bccc's, in the user's file where clang points there (aliases of
-/// renamed names spelled as the user wrote them).
-fn map_diagnostics(
-    tu: &TranslationUnit<'_>,
-    source: &SourceFile,
-    scan: &Scan,
-    tracepoints: &[TracepointFormat],
-    renames: &Renames,
-) -> Diagnostics {
+/// renamed names spelled as the user wrote them; one diagnostic per type found nowhere).
+fn map_diagnostics(ctx: &DiagContext<'_>, clang_diags: Vec<clang::Diagnostic>) -> Diagnostics {
+    let (source, scan, tracepoints) = (ctx.source, ctx.scan, ctx.tracepoints);
     let mut out = Diagnostics::default();
-    for mut d in tu.diagnostics() {
+    let mut reported: Vec<modules::Missing> = Vec::new();
+    for mut d in clang_diags {
         if d.severity < Severity::Warning {
             continue;
         }
-        d.message = renames.user_spelling(&d.message);
+        d.message = ctx.renames.user_spelling(&d.message);
         let loc = &d.location;
         if !loc.in_main_file {
             if d.severity >= Severity::Error {
@@ -296,6 +358,19 @@ fn map_diagnostics(
             continue;
         }
         let at = diag_span(&d, scan, source.text().len() as u32);
+        if let Some(m) = modules::incomplete(&d.message).filter(|_| d.severity >= Severity::Error) {
+            if !reported.contains(&m) {
+                let searched = modules::searched(ctx.env);
+                out.push(diagnostics::type_not_found(
+                    source,
+                    at,
+                    &m.spelled(),
+                    &searched,
+                ));
+                reported.push(m);
+            }
+            continue;
+        }
         if d.severity == Severity::Warning {
             out.push(diagnostics::clang_warning(source, at, &d.message));
         } else {
