@@ -135,7 +135,13 @@ pub fn analyze(
         &mut diags,
     );
     // Last: everything above compares names as the AST spells them (the parse's aliases).
-    names::apply(&mut program, renames, parsed.tu().cursor(), &mut diags);
+    names::apply(
+        &mut program,
+        renames,
+        parsed.scan(),
+        parsed.tu().cursor(),
+        &mut diags,
+    );
     diags.into_result(program)
 }
 

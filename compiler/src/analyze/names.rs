@@ -17,6 +17,13 @@
 //!    by `bpf_probe_read`), where a relocated offset would read or write the wrong bytes.
 //!
 //! Otherwise it is renamed only, keeping the user's layout exactly as BCC compiled it.
+//!
+//! A *view* is the same thing under a tag the kernel does not have: runqlen's and
+//! cpuunclaimed's `struct cfs_rq_partial`, a hand-copied prefix of `struct cfs_rq`, cast from
+//! `task->se.cfs_rq`. A user struct cast from a pointer to kernel struct `K`, whose members are
+//! all `K`'s and which is never held by value, becomes the flavour `K___<tag>`, so its reads
+//! relocate against `K` too (a member `K` no longer has, like `cfs_rq.nr_running` since 6.14,
+//! then fails the load with libbpf's CO-RE error instead of reading the wrong bytes).
 
 use std::collections::HashSet;
 
@@ -24,16 +31,26 @@ use bccc_ffi::clang::{ChildVisit, Cursor, CursorKind, TypeKind};
 
 use super::{DisplayHint, Program, RenamedName};
 use crate::diagnostics::Diagnostics;
-use crate::parse::{Namespace, Renames};
+use crate::parse::names::tag_occurrences;
+use crate::parse::{Namespace, Rename, RenamedToken, Renames, scan::Scan};
 
 /// Translates `program` (analyzed on the aliased AST) to the renamed names and records the
 /// rewrite's token edits. `root` is the translation unit's cursor.
 pub(crate) fn apply(
     program: &mut Program,
-    renames: &Renames,
+    parsed: &Renames,
+    scan: &Scan,
     root: Cursor<'_>,
     diags: &mut Diagnostics,
 ) {
+    let with_views;
+    let renames = match views(root, parsed, scan) {
+        extra if extra.is_empty() => parsed,
+        extra => {
+            with_views = extra;
+            &with_views
+        }
+    };
     if renames.is_empty() {
         return;
     }
@@ -95,6 +112,93 @@ fn respell(program: &mut Program, renames: &Renames) {
     for h in &mut program.helpers {
         c(&mut h.name);
     }
+}
+
+/// `parsed` plus the views (module doc): user structs cast from pointers to a kernel struct whose
+/// members they copy. Empty when there are none.
+fn views(root: Cursor<'_>, parsed: &Renames, scan: &Scan) -> Renames {
+    let mut found: Vec<(String, String, Vec<String>)> = Vec::new();
+    root.visit(|c, _| {
+        if c.kind() == CursorKind::CStyleCastExpr
+            && c.location().in_main_file
+            && let Some((user, kernel)) = cast_records(c)
+            && parsed.by_alias(&user).is_none()
+            && !found.iter().any(|(u, _, _)| *u == user)
+        {
+            let mut mine = Vec::new();
+            members(user_ty(c), &mut mine, 0);
+            let mut theirs = Vec::new();
+            if let Some(k) = kernel_ty(c) {
+                members(k, &mut theirs, 0);
+            }
+            if !mine.is_empty() && mine.iter().all(|m| theirs.contains(m)) {
+                found.push((user, kernel, theirs));
+            }
+        }
+        ChildVisit::Recurse
+    });
+    if found.is_empty() {
+        return Renames::default();
+    }
+    let mut out = parsed.clone();
+    for (user, kernel, members) in found {
+        let index = out.names.len();
+        out.tokens
+            .extend(
+                tag_occurrences(&scan.tokens, &user)
+                    .into_iter()
+                    .map(|(span, defines)| RenamedToken {
+                        span,
+                        rename: index,
+                        defines,
+                    }),
+            );
+        out.names.push(Rename {
+            renamed: format!("{kernel}___{user}"),
+            alias: user.clone(),
+            name: user,
+            namespace: Namespace::Tag,
+            kernel_members: Some(members),
+        });
+    }
+    out.tokens.sort_by_key(|t| t.span.start);
+    out
+}
+
+/// The pointee record of a pointer type, if any.
+fn pointee_record(ty: bccc_ffi::clang::Type<'_>) -> Option<bccc_ffi::clang::Type<'_>> {
+    let p = ty.canonical().pointee()?.canonical();
+    (p.kind() == TypeKind::Record).then_some(p)
+}
+
+/// The cast's operand, parentheses and implicit conversions stripped.
+fn operand(cast: Cursor<'_>) -> Option<Cursor<'_>> {
+    let mut c = cast.children().into_iter().rfind(Cursor::is_expression)?;
+    while matches!(c.kind(), CursorKind::ParenExpr | CursorKind::UnexposedExpr) {
+        c = c.children().into_iter().rfind(Cursor::is_expression)?;
+    }
+    Some(c)
+}
+
+fn user_ty(cast: Cursor<'_>) -> bccc_ffi::clang::Type<'_> {
+    pointee_record(cast.ty()).unwrap_or_else(|| cast.ty())
+}
+
+fn kernel_ty(cast: Cursor<'_>) -> Option<bccc_ffi::clang::Type<'_>> {
+    pointee_record(operand(cast)?.ty())
+}
+
+/// `(struct U *)expr` with `U` defined in the user's file and `expr` a pointer to a struct
+/// declared in the headers: the tags (U, K).
+fn cast_records(cast: Cursor<'_>) -> Option<(String, String)> {
+    let user = pointee_record(cast.ty())?.declaration()?;
+    let kernel = kernel_ty(cast)?.declaration()?;
+    if !user.location().in_main_file || kernel.location().in_main_file {
+        return None;
+    }
+    let (u, k) = (user.spelling(), kernel.spelling());
+    let named = |s: &str| !s.is_empty() && s.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
+    (named(&u) && named(&k) && u != k).then_some((u, k))
 }
 
 /// The aliases of the re-declared tags that are kernel flavours (the rule in the module doc).

@@ -251,6 +251,13 @@ pub fn plan(
     out
 }
 
+/// The tokens spelling tag `tag` (after `struct`, `union` or `enum`), with whether each starts a
+/// definition (`struct T {`).
+#[must_use]
+pub fn tag_occurrences(tokens: &[Token], tag: &str) -> Vec<(Span, bool)> {
+    occurrences(&code_tokens(tokens), tag, Namespace::Tag)
+}
+
 /// An identifier of exactly `name`'s length that the file does not use. Shapes: `_`, `_A`..`_Z`,
 /// then `_Q` and base-36 digits: reserved for the implementation, so no kernel or user name.
 fn alias_for(name: &str, taken: &HashSet<String>) -> Option<String> {
