@@ -2,13 +2,17 @@
  * mountsnoop's shadow of a private kernel struct (spec E.2): fs/mount.h is not an installed
  * header, so BCC tools copy the part of `struct mnt_namespace` they read. vmlinux.h already has
  * the real one: bccc renames the copy to a CO-RE flavour, so `ns` relocates to wherever the
- * running kernel keeps it (after `count` before 5.11, first since).
+ * running kernel keeps it (after `count` before 5.11, first since). The copy keeps `count`,
+ * which mountsnoop guards with `#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 11, 0)`: in the
+ * copy's own layout `ns` is at offset 8, so only the relocation reads the right inode number
+ * on a kernel without `count`.
  */
 #include <linux/sched.h>
 #include <linux/nsproxy.h>
 #include <linux/ns_common.h>
 
 struct mnt_namespace {
+    atomic_t count;
     struct ns_common ns;
 };
 

@@ -2,7 +2,7 @@
  * Maps, variables, functions and enum constants named like what vmlinux.h declares (spec
  * E.2): `config` and `acct_t` are kernel typedefs, `TCP_CLOSE` and `NONE` kernel enum
  * constants. A C file may use any name its own headers do not take; bccc renames these in the
- * object (`config___bccc`) and the tool still shows the map as `config`.
+ * object (`config__bccc`) and the tool still shows the map as `config`.
  */
 BPF_HASH(config, u32, u64);
 BPF_ARRAY(TCP_LISTEN, u64, 1);

@@ -9,8 +9,10 @@
 //! a re-declared tag is a flavour, and gets `preserve_access_index` so CO-RE relocates each
 //! field access by name against the kernel's type, when
 //! 1. the kernel's BTF (vmlinux or a module) has a struct or union of that name;
-//! 2. every member the user declares is a member of the kernel's type (a prefix or any subset:
-//!    BCC tools copy the fields they read, `// [...]` the rest); and
+//! 2. every member the program accesses (`.`, `->`) is a member of the kernel's type (BCC
+//!    tools copy a prefix or the fields they read, `// [...]` the rest, and may keep members
+//!    this kernel dropped, like mountsnoop's `count` under `#if LINUX_VERSION_CODE`: those are
+//!    never read, so they do not count); and
 //! 3. the program never holds a value of it: no variable, parameter, map key or value, member of
 //!    a non-flavour struct, or event of that type, only pointers. Such values are the user's
 //!    layout (a map slot, an event the runtime decodes from the object's BTF, a local copy filled
@@ -20,8 +22,8 @@
 //!
 //! A *view* is the same thing under a tag the kernel does not have: runqlen's and
 //! cpuunclaimed's `struct cfs_rq_partial`, a hand-copied prefix of `struct cfs_rq`, cast from
-//! `task->se.cfs_rq`. A user struct cast from a pointer to kernel struct `K`, whose members are
-//! all `K`'s and which is never held by value, becomes the flavour `K___<tag>`, so its reads
+//! `task->se.cfs_rq`. A user struct cast from a pointer to kernel struct `K` that meets rules 2
+//! and 3 against `K` becomes the flavour `K___<tag>`, so its reads
 //! relocate against `K` too (a member `K` no longer has, like `cfs_rq.nr_running` since 6.14,
 //! then fails the load with libbpf's CO-RE error instead of reading the wrong bytes).
 
@@ -31,7 +33,7 @@ use bccc_ffi::clang::{ChildVisit, Cursor, CursorKind, TypeKind};
 
 use super::{DisplayHint, Program, RenamedName};
 use crate::diagnostics::Diagnostics;
-use crate::parse::names::tag_occurrences;
+use crate::parse::names::{FLAVOUR_SUFFIX, tag_occurrences};
 use crate::parse::{Namespace, Rename, RenamedToken, Renames, scan::Scan};
 
 /// Translates `program` (analyzed on the aliased AST) to the renamed names and records the
@@ -43,21 +45,26 @@ pub(crate) fn apply(
     root: Cursor<'_>,
     diags: &mut Diagnostics,
 ) {
-    let with_views;
-    let renames = match views(root, parsed, scan) {
-        extra if extra.is_empty() => parsed,
-        extra => {
-            with_views = extra;
-            &with_views
-        }
-    };
+    let accessed = accessed_members(root);
+    let mut renames = views(root, parsed, scan, &accessed);
     if renames.is_empty() {
         return;
     }
-    let flavours = flavours(program, renames, root);
+    let flavours = flavours(program, &renames, root, &accessed);
+    for (i, r) in renames.names.iter_mut().enumerate() {
+        let view = i >= parsed.names.len();
+        match (flavours.contains(&r.alias), view) {
+            (true, false) => r.renamed = format!("{}{FLAVOUR_SUFFIX}", r.name),
+            // A view that is no flavour keeps its name: it clashes with nothing.
+            (false, true) => r.renamed.clone_from(&r.name),
+            _ => {}
+        }
+    }
+    let renames = &renames;
     program.renamed = renames
         .tokens
         .iter()
+        .filter(|t| renames.names[t.rename].renamed != renames.names[t.rename].name)
         .map(|t| {
             let r = &renames.names[t.rename];
             RenamedName {
@@ -114,9 +121,9 @@ fn respell(program: &mut Program, renames: &Renames) {
     }
 }
 
-/// `parsed` plus the views (module doc): user structs cast from pointers to a kernel struct whose
-/// members they copy. Empty when there are none.
-fn views(root: Cursor<'_>, parsed: &Renames, scan: &Scan) -> Renames {
+/// `parsed` plus the candidate views (module doc): user structs cast from pointers to a kernel
+/// struct whose members they access, named `K___tag` (the flavour decides whether they stay).
+fn views(root: Cursor<'_>, parsed: &Renames, scan: &Scan, accessed: &Accessed) -> Renames {
     let mut found: Vec<(String, String, Vec<String>)> = Vec::new();
     root.visit(|c, _| {
         if c.kind() == CursorKind::CStyleCastExpr
@@ -125,21 +132,17 @@ fn views(root: Cursor<'_>, parsed: &Renames, scan: &Scan) -> Renames {
             && parsed.by_alias(&user).is_none()
             && !found.iter().any(|(u, _, _)| *u == user)
         {
-            let mut mine = Vec::new();
-            members(user_ty(c), &mut mine, 0);
             let mut theirs = Vec::new();
             if let Some(k) = kernel_ty(c) {
                 members(k, &mut theirs, 0);
             }
-            if !mine.is_empty() && mine.iter().all(|m| theirs.contains(m)) {
+            let reads = accessed.get(&user).map_or(&[][..], Vec::as_slice);
+            if !reads.is_empty() && reads.iter().all(|m| theirs.contains(m)) {
                 found.push((user, kernel, theirs));
             }
         }
         ChildVisit::Recurse
     });
-    if found.is_empty() {
-        return Renames::default();
-    }
     let mut out = parsed.clone();
     for (user, kernel, members) in found {
         let index = out.names.len();
@@ -180,10 +183,6 @@ fn operand(cast: Cursor<'_>) -> Option<Cursor<'_>> {
     Some(c)
 }
 
-fn user_ty(cast: Cursor<'_>) -> bccc_ffi::clang::Type<'_> {
-    pointee_record(cast.ty()).unwrap_or_else(|| cast.ty())
-}
-
 fn kernel_ty(cast: Cursor<'_>) -> Option<bccc_ffi::clang::Type<'_>> {
     pointee_record(operand(cast)?.ty())
 }
@@ -202,37 +201,35 @@ fn cast_records(cast: Cursor<'_>) -> Option<(String, String)> {
 }
 
 /// The aliases of the re-declared tags that are kernel flavours (the rule in the module doc).
-fn flavours(program: &Program, renames: &Renames, root: Cursor<'_>) -> HashSet<String> {
-    let mut fits: HashSet<String> = HashSet::new();
-    let mut defs: Vec<Cursor<'_>> = Vec::new();
+fn flavours(
+    program: &Program,
+    renames: &Renames,
+    root: Cursor<'_>,
+    accessed: &Accessed,
+) -> HashSet<String> {
+    let mut defined: HashSet<String> = HashSet::new();
     root.visit(|c, _| {
         if c.location().in_main_file
             && matches!(c.kind(), CursorKind::StructDecl | CursorKind::UnionDecl)
             && c.is_definition()
         {
-            defs.push(c);
+            defined.insert(c.spelling());
         }
         ChildVisit::Recurse
     });
-    for r in renames
+    let mut fits: HashSet<String> = renames
         .names
         .iter()
-        .filter(|r| r.namespace == Namespace::Tag)
-    {
-        let Some(kernel) = &r.kernel_members else {
-            continue;
-        };
-        let mine: Vec<&Cursor<'_>> = defs.iter().filter(|d| d.spelling() == r.alias).collect();
-        let subset = !mine.is_empty()
-            && mine.iter().all(|d| {
-                let mut names = Vec::new();
-                members(d.ty(), &mut names, 0);
-                names.iter().all(|n| kernel.contains(n))
-            });
-        if subset {
-            fits.insert(r.alias.clone());
-        }
-    }
+        .filter(|r| r.namespace == Namespace::Tag && defined.contains(&r.alias))
+        .filter(|r| {
+            r.kernel_members.as_ref().is_some_and(|kernel| {
+                accessed
+                    .get(&r.alias)
+                    .is_none_or(|used| used.iter().all(|m| kernel.contains(m)))
+            })
+        })
+        .map(|r| r.alias.clone())
+        .collect();
     if fits.is_empty() {
         return fits;
     }
@@ -245,6 +242,32 @@ fn flavours(program: &Program, renames: &Renames, root: Cursor<'_>) -> HashSet<S
         }
     }
     fits
+}
+
+/// Per record tag (as the AST spells it), the members the file accesses with `.` or `->`.
+type Accessed = std::collections::HashMap<String, Vec<String>>;
+
+fn accessed_members(root: Cursor<'_>) -> Accessed {
+    let mut out = Accessed::new();
+    root.visit(|c, _| {
+        if c.kind() == CursorKind::MemberRefExpr
+            && c.location().in_main_file
+            && let Some(base) = c.children().into_iter().find(Cursor::is_expression)
+        {
+            let ty = base.ty().canonical();
+            let record =
+                pointee_record(ty).or_else(|| (ty.kind() == TypeKind::Record).then_some(ty));
+            if let Some(tag) = record.and_then(|r| r.declaration()).map(|d| d.spelling()) {
+                let members = out.entry(tag).or_default();
+                let name = c.spelling();
+                if !members.contains(&name) {
+                    members.push(name);
+                }
+            }
+        }
+        ChildVisit::Recurse
+    });
+    out
 }
 
 /// Member names of a record type, anonymous struct and union members flattened (as C and

@@ -2,7 +2,7 @@
 //! parser: map key/value types from the `.maps` DATASEC (libbpf's BTF-defined map syntax:
 //! `__type(key, K)` is a member of type `K *`, `__uint(max_entries, N)` one of type `int (*)[N]`),
 //! event types from their `BCCC_ANCHOR_TYPE` anchors or by name. Names the rewrite renamed
-//! because they clash with the kernel's (`struct key___bccc`, enumerator `UNKNOWN___bccc`,
+//! because they clash with the kernel's (`struct key__bccc`, enumerator `UNKNOWN__bccc`,
 //! spec E.2) are shown as the user wrote them.
 
 use btf_rs::{Btf, BtfType, Type as BtfT};
@@ -29,9 +29,13 @@ pub enum LayoutError {
 
 const MAX_DEPTH: u32 = 32;
 
-/// A type or enumerator name as the user wrote it (without the rename suffix).
+/// A type or enumerator name as the user wrote it (without a rename suffix).
 fn shown(name: String) -> String {
-    match name.strip_suffix(crate::parse::names::SUFFIX) {
+    use crate::parse::names::{FLAVOUR_SUFFIX, SUFFIX};
+    match name
+        .strip_suffix(FLAVOUR_SUFFIX)
+        .or_else(|| name.strip_suffix(SUFFIX))
+    {
         Some(user) if !user.is_empty() => user.to_owned(),
         _ => name,
     }

@@ -375,7 +375,7 @@ fn map_diagnostics(ctx: &DiagContext<'_>, clang_diags: Vec<clang::Diagnostic>) -
             out.push(diagnostics::clang_warning(source, at, &d.message));
         } else {
             out.push(
-                special_error(source, at, &d.message, tracepoints)
+                special_error(source, at, &d.message, tracepoints, ctx.renames)
                     .unwrap_or_else(|| diagnostics::clang_error(source, at, &d.message)),
             );
         }
@@ -398,12 +398,14 @@ fn special_error(
     span: Span,
     message: &str,
     tps: &[TracepointFormat],
+    renames: &Renames,
 ) -> Option<Diagnostic> {
     let rest = message.strip_prefix("no member named '")?;
     let (member, rest) = rest.split_once('\'')?;
     let record = rest.strip_prefix(" in 'struct ")?.strip_suffix('\'')?;
     if let Some(map) = record.strip_prefix("__bccc_map_") {
-        return Some(diagnostics::unknown_method(source, span, map, member));
+        let map = renames.user_spelling(map);
+        return Some(diagnostics::unknown_method(source, span, &map, member));
     }
     let tp = tps.iter().find(|t| t.struct_name() == record)?;
     let fields: Vec<String> = tp.fields.iter().map(FormatField::bcc_name).collect();

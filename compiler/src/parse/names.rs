@@ -8,11 +8,13 @@
 //! spells them, and for each name
 //! - an *alias* of the same length, used only in the text libclang parses, so the AST is valid
 //!   and every offset in it is still the user's file's (the alias never reaches the output);
-//! - the *renamed* spelling `<name>___bccc` the rewritten C uses. For a struct tag that is the
-//!   CO-RE flavour convention: libbpf ignores a `___suffix` when it matches a local type against
-//!   the kernel's, so a flavour with `preserve_access_index` relocates against the real type
-//!   (the analyzer decides which tags are such flavours); the package stage drops the suffix
-//!   from the names it shows.
+//! - the *renamed* spelling the rewritten C uses: `<name>__bccc`, or for a struct the analyzer
+//!   finds to be a copy of the kernel's, `<name>___bccc`. Three underscores are the CO-RE
+//!   flavour convention: libbpf ignores a `___suffix` when it matches a local type against the
+//!   kernel's, so a flavour with `preserve_access_index` relocates against the real type. Two
+//!   are not: the user's own types must never match a kernel type (`BPF_CORE_READ` relocates
+//!   whatever type it reads through). The package stage drops either suffix from the names it
+//!   shows.
 //!
 //! Which tokens spell a name is decided lexically, by namespace: a tag is the identifier after
 //! `struct`, `union` or `enum`; an ordinary identifier is any other use except member names
@@ -25,8 +27,10 @@ use bccc_ffi::clang::{self, Severity, Token, TokenKind};
 
 use crate::source::Span;
 
-/// The suffix renamed names get (a CO-RE flavour suffix for struct tags).
-pub const SUFFIX: &str = "___bccc";
+/// The suffix renamed names get: not a CO-RE flavour suffix (two underscores).
+pub const SUFFIX: &str = "__bccc";
+/// The suffix of re-declared kernel structs that are CO-RE flavours of the kernel's.
+pub const FLAVOUR_SUFFIX: &str = "___bccc";
 
 /// Which C namespace a clashing name lives in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -45,7 +49,7 @@ pub struct Rename {
     pub name: String,
     /// The same-length identifier the parse sees instead.
     pub alias: String,
-    /// The spelling in the rewritten C (`name___bccc`).
+    /// The spelling in the rewritten C (`name__bccc`, or `name___bccc` for a flavour).
     pub renamed: String,
     /// Its namespace.
     pub namespace: Namespace,

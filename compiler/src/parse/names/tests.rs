@@ -41,9 +41,9 @@ fn tags_rename_after_struct_union_enum_only() {
                 struct __attribute__((packed)) sock *g;";
     assert_eq!(
         renamed(text, &[("sock", Namespace::Tag)]),
-        "struct sock___bccc { int sock; };\n\
-         int f(struct sock___bccc *sock) { return sock->sock + sizeof(struct sock___bccc); }\n\
-         struct __attribute__((packed)) sock___bccc *g;"
+        "struct sock__bccc { int sock; };\n\
+         int f(struct sock__bccc *sock) { return sock->sock + sizeof(struct sock__bccc); }\n\
+         struct __attribute__((packed)) sock__bccc *g;"
     );
 }
 
@@ -57,11 +57,11 @@ fn ordinary_names_keep_member_names() {
                   return config.lookup(&p->y) + offsetof(struct s, config) \
                     + BPF_CORE_READ(p, config) + container_of(p, struct s, config); }";
     let want = text
-        .replacen("typedef int config;", "typedef int config___bccc;", 1)
-        .replacen("{ config *config;", "{ config___bccc *config;", 1)
-        .replacen("config y : 3", "config___bccc y : 3", 1)
-        .replacen("BPF_HASH(config,", "BPF_HASH(config___bccc,", 1)
-        .replacen("return config.lookup", "return config___bccc.lookup", 1);
+        .replacen("typedef int config;", "typedef int config__bccc;", 1)
+        .replacen("{ config *config;", "{ config__bccc *config;", 1)
+        .replacen("config y : 3", "config__bccc y : 3", 1)
+        .replacen("BPF_HASH(config,", "BPF_HASH(config__bccc,", 1)
+        .replacen("return config.lookup", "return config__bccc.lookup", 1);
     assert_eq!(renamed(text, &[("config", Namespace::Ordinary)]), want);
 }
 
@@ -117,7 +117,7 @@ fn aliases_keep_offsets_and_map_back() {
     );
     assert_eq!(
         plan.renamed_spelling(&format!("struct {}", sock.alias)),
-        "struct sock___bccc"
+        "struct sock__bccc"
     );
 }
 
