@@ -211,7 +211,8 @@ fn the_cache_keys_on_the_module_files() {
     let root = files.path("cache");
     let plain = toolchain::prepare_in(&root, None, Arch::X86).unwrap();
     let module = files.path("bccc_test_mod");
-    let with = toolchain::prepare_modules_in(&root, None, &[module.clone()], Arch::X86).unwrap();
+    let with = toolchain::prepare_modules_in(&root, None, std::slice::from_ref(&module), Arch::X86)
+        .unwrap();
     assert_ne!(plain.include_dir, with.include_dir);
     let header = |env: &toolchain::KernelEnv| {
         std::fs::read_to_string(env.include_dir.join("vmlinux.h")).unwrap()

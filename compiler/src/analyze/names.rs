@@ -300,10 +300,11 @@ fn held_by_value(root: Cursor<'_>, tags: &HashSet<String>) -> HashSet<String> {
             CursorKind::FieldDecl => !tags.contains(&parent.spelling()),
             _ => false,
         };
-        if holder && let Some(tag) = record_of_value(c.ty()) {
-            if tags.contains(&tag) {
-                held.insert(tag);
-            }
+        if holder
+            && let Some(tag) = record_of_value(c.ty())
+            && tags.contains(&tag)
+        {
+            held.insert(tag);
         }
         ChildVisit::Recurse
     });

@@ -231,6 +231,10 @@ pub fn parse<'i>(
         detailed_preprocessing: true,
         single_file: false,
     };
+    #[expect(
+        clippy::result_large_err,
+        reason = "Diagnostic is the stage's error type"
+    )]
     let run = |text: String| {
         let unsaved = [
             UnsavedFile {

@@ -1,12 +1,13 @@
 //! Kernel types the headers lack: a struct or union the file uses but neither vmlinux.h (with
 //! the `--btf-module` types) nor the file defines, which clang calls incomplete. Such a type
-//! usually lives in a kernel module (`struct nfs_inode` in nfs, `struct ib_device` in ib_core).
+//! usually lives in a kernel module (`struct nfs_inode` in nfs, `struct ib_device` in `ib_core`).
 //!
 //! Consumes clang's diagnostics of the parse; produces the missing tags, the host modules that
 //! define them (searched only when building for the running kernel, whose
 //! `/sys/kernel/btf/<module>` files are split BTF on its `/sys/kernel/btf/vmlinux`), and, for
 //! types found nowhere, bccc's diagnostic naming what was searched.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use bccc_ffi::clang::{self, Severity};
@@ -42,7 +43,7 @@ pub(crate) fn incomplete(message: &str) -> Option<Missing> {
             .trim_start_matches("const ")
             .trim_start_matches("volatile ");
         let (keyword, tag) = ty.split_once(' ')?;
-        let tag = tag.trim_end_matches(|c| c == '*' || c == ' ');
+        let tag = tag.trim_end_matches(['*', ' ']);
         let simple = !tag.is_empty() && tag.chars().all(|c| c == '_' || c.is_ascii_alphanumeric());
         (matches!(keyword, "struct" | "union") && simple).then(|| Missing {
             keyword: keyword.to_owned(),
@@ -99,14 +100,15 @@ pub(crate) fn searched(env: &KernelEnv) -> String {
             .iter()
             .map(|m| format!("`{}`", m.display()))
             .collect();
-        out.push_str(&format!(" and the module BTFs {}", names.join(", ")));
+        let _ = write!(out, " and the module BTFs {}", names.join(", "));
     }
     if host_search_applies(env) {
         let n = toolchain::host_modules().len();
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "; the {n} module BTF file(s) in {} do not define it either",
             toolchain::HOST_BTF_DIR
-        ));
+        );
     }
     out
 }
