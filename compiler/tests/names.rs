@@ -138,3 +138,18 @@ fn messages_and_the_manifest_spell_the_users_names() {
     let map = manifest.map("config").expect("the map keeps its name");
     assert_eq!(map.object_name(), "config__bccc");
 }
+
+#[test]
+fn a_probe_named_like_a_kernel_typedef_attaches_by_its_name() {
+    // `acct_t` is a typedef of this kernel: the function is `acct_t__bccc` in C and in the
+    // object, and `--attach`/directives still name it `acct_t`.
+    let src = "BPF_HASH(h, u32, u64);\n\
+         // bccc:attach kprobe:do_nanosleep=acct_t\n\
+         int acct_t(struct pt_regs *ctx) { u32 k = 0; u64 v = 1; h.update(&k, &v); return 0; }\n";
+    let c = rewritten(src);
+    let (fe, _dir) = frontend(src).unwrap();
+    let probe = &fe.program.probes[0];
+    assert_eq!(probe.function, "acct_t__bccc");
+    assert_eq!(probe.attach.len(), 1, "{:?}", probe.attach);
+    assert!(c.contains("SEC(\"kprobe\") int acct_t__bccc("), "{c}");
+}

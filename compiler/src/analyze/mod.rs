@@ -87,7 +87,11 @@ pub fn analyze(
         .iter()
         .filter_map(|c| probes::fn_def(*c, source, &top.expansions))
         .collect();
-    let specs = attach_specs(&defs, source, &attach_dirs, cli_attach, &mut diags);
+    let names = Named {
+        defs: &defs,
+        renames: parsed.renames(),
+    };
+    let specs = attach_specs(&names, source, &attach_dirs, cli_attach, &mut diags);
     let mut evidence = vec![Evidence::default(); program.maps.len()];
     for (f, specs) in defs.iter().zip(&specs) {
         let mut scope = Scope::default();
@@ -247,28 +251,37 @@ fn param_help(source: &SourceFile, span: Span) -> String {
         .join(" ")
 }
 
+/// Function definitions and how the user spells their names (the AST spells a name that
+/// clashes with a header's by its parse alias).
+struct Named<'a, 'tu> {
+    defs: &'a [FnDef<'tu>],
+    renames: &'a crate::parse::Renames,
+}
+
 /// The attach specs of each function (same order as `defs`): directives right above it,
 /// directives and `--attach` specs naming it.
 fn attach_specs(
-    defs: &[FnDef<'_>],
+    named: &Named<'_, '_>,
     source: &SourceFile,
     dirs: &[AttachDirective],
     cli: &[(AttachSpec, String)],
     diags: &mut Diagnostics,
 ) -> Vec<Vec<AttachSpec>> {
+    let defs = named.defs;
     let mut out = vec![Vec::new(); defs.len()];
     let mut used = vec![false; dirs.len()];
     for (i, f) in defs.iter().enumerate() {
+        let name = named.renames.user_spelling(&f.name);
         for (j, d) in dirs.iter().enumerate() {
             let above = d.func.is_none() && directly_above(source, d.span, f.span.start);
-            if above || d.func.as_deref() == Some(f.name.as_str()) {
+            if above || d.func.as_deref() == Some(name.as_str()) {
                 out[i].push(d.spec.clone());
                 used[j] = true;
             }
         }
         out[i].extend(
             cli.iter()
-                .filter(|(_, n)| *n == f.name)
+                .filter(|(_, n)| *n == name)
                 .map(|(s, _)| s.clone()),
         );
     }
@@ -281,7 +294,10 @@ fn attach_specs(
         }
     }
     for (_, name) in cli {
-        if !defs.iter().any(|f| f.name == *name) {
+        if !defs
+            .iter()
+            .any(|f| named.renames.user_spelling(&f.name) == *name)
+        {
             diags.push(diagnostics::unknown_attach_function(source, None, name));
         }
     }
