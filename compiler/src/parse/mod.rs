@@ -250,8 +250,16 @@ pub fn parse<'i>(
             .map_err(|e| diagnostics::clang(&e))
     };
     let mut tu = run(source.text().to_owned())?;
-    let renames = plan_renames(&tu, &scan, env);
-    if !renames.is_empty() {
+    let mut clashes = Vec::new();
+    let mut renames = Renames::default();
+    // clang may stop reporting after many errors: parse again while new clashes show up.
+    for _ in 0..MAX_RENAME_ROUNDS {
+        let new = new_clashes(&tu, &scan, &renames, &clashes);
+        if new.is_empty() {
+            break;
+        }
+        clashes.extend(new);
+        renames = plan_renames(&clashes, &scan, env);
         drop(tu);
         tu = run(renames.aliased_text(source.text()))?;
     }
@@ -314,19 +322,33 @@ fn with_host_modules<'i>(
     }
 }
 
-/// The names the first parse found re-declared (clang's redefinition errors), planned for
-/// renaming; the kernel's members of each clashing tag come from its BTF (and modules').
-fn plan_renames(tu: &TranslationUnit<'_>, scan: &Scan, env: &KernelEnv) -> Renames {
-    let clashes = names::clashes(&tu.diagnostics(), &scan.tokens);
-    if clashes.is_empty() {
-        return Renames::default();
-    }
+/// How often the file is parsed again for names it re-declares (each round adds the clashes
+/// clang reported in the previous one).
+const MAX_RENAME_ROUNDS: usize = 3;
+
+/// The clashes a parse reports that are not renamed yet (a clash of an alias is the user's own
+/// redefinition, which renaming cannot fix).
+fn new_clashes(
+    tu: &TranslationUnit<'_>,
+    scan: &Scan,
+    renames: &Renames,
+    known: &[(String, Namespace)],
+) -> Vec<(String, Namespace)> {
+    names::clashes(&tu.diagnostics(), &scan.tokens)
+        .into_iter()
+        .filter(|c| !known.contains(c) && renames.by_alias(&c.0).is_none())
+        .collect()
+}
+
+/// The names the parses found re-declared (clang's redefinition errors), planned for renaming;
+/// the kernel's members of each clashing tag come from its BTF (and modules').
+fn plan_renames(clashes: &[(String, Namespace)], scan: &Scan, env: &KernelEnv) -> Renames {
     let kernel = clashes
         .iter()
         .any(|(_, ns)| *ns == Namespace::Tag)
         .then(|| bccc_ffi::btf_dump::KernelBtf::open(&env.btf, &env.modules).ok())
         .flatten();
-    names::plan(&clashes, &scan.tokens, |tag| {
+    names::plan(clashes, &scan.tokens, |tag| {
         kernel.as_ref().and_then(|k| k.record_members(tag))
     })
 }
