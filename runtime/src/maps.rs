@@ -107,7 +107,7 @@ pub(crate) fn render_all(
     for spec in &specs {
         let map = obj
             .maps()
-            .find(|m| m.name() == spec.name.as_str())
+            .find(|m| m.name() == spec.object_name())
             .ok_or_else(|| RunError::Missing {
                 what: "map",
                 name: spec.name.clone(),

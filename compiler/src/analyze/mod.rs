@@ -9,6 +9,7 @@ mod body;
 mod diagnostics;
 mod directives;
 pub mod maps;
+mod names;
 mod probes;
 mod program;
 mod section;
@@ -87,7 +88,11 @@ pub fn analyze(
         .iter()
         .filter_map(|c| probes::fn_def(*c, source, &top.expansions))
         .collect();
-    let specs = attach_specs(&defs, source, &attach_dirs, cli_attach, &mut diags);
+    let names = Named {
+        defs: &defs,
+        renames: parsed.renames(),
+    };
+    let specs = attach_specs(&names, source, &attach_dirs, cli_attach, &mut diags);
     let mut evidence = vec![Evidence::default(); program.maps.len()];
     for (f, specs) in defs.iter().zip(&specs) {
         let mut scope = Scope::default();
@@ -125,7 +130,23 @@ pub fn analyze(
         };
         w.walk(f.body, false, false);
     }
-    display_hints(&mut program, &evidence, &display_dirs, source, &mut diags);
+    let renames = parsed.renames();
+    display_hints(
+        &mut program,
+        &evidence,
+        &display_dirs,
+        source,
+        renames,
+        &mut diags,
+    );
+    // Last: everything above compares names as the AST spells them (the parse's aliases).
+    names::apply(
+        &mut program,
+        renames,
+        parsed.scan(),
+        parsed.tu().cursor(),
+        &mut diags,
+    );
     diags.into_result(program)
 }
 
@@ -255,28 +276,37 @@ fn param_help(source: &SourceFile, span: Span) -> String {
         .join(" ")
 }
 
+/// Function definitions and how the user spells their names (the AST spells a name that
+/// clashes with a header's by its parse alias).
+struct Named<'a, 'tu> {
+    defs: &'a [FnDef<'tu>],
+    renames: &'a crate::parse::Renames,
+}
+
 /// The attach specs of each function (same order as `defs`): directives right above it,
 /// directives and `--attach` specs naming it.
 fn attach_specs(
-    defs: &[FnDef<'_>],
+    named: &Named<'_, '_>,
     source: &SourceFile,
     dirs: &[AttachDirective],
     cli: &[(AttachSpec, String)],
     diags: &mut Diagnostics,
 ) -> Vec<Vec<AttachSpec>> {
+    let defs = named.defs;
     let mut out = vec![Vec::new(); defs.len()];
     let mut used = vec![false; dirs.len()];
     for (i, f) in defs.iter().enumerate() {
+        let name = named.renames.user_spelling(&f.name);
         for (j, d) in dirs.iter().enumerate() {
             let above = d.func.is_none() && directly_above(source, d.span, f.span.start);
-            if above || d.func.as_deref() == Some(f.name.as_str()) {
+            if above || d.func.as_deref() == Some(name.as_str()) {
                 out[i].push(d.spec.clone());
                 used[j] = true;
             }
         }
         out[i].extend(
             cli.iter()
-                .filter(|(_, n)| *n == f.name)
+                .filter(|(_, n)| *n == name)
                 .map(|(s, _)| s.clone()),
         );
     }
@@ -289,7 +319,10 @@ fn attach_specs(
         }
     }
     for (_, name) in cli {
-        if !defs.iter().any(|f| f.name == *name) {
+        if !defs
+            .iter()
+            .any(|f| named.renames.user_spelling(&f.name) == *name)
+        {
             diags.push(diagnostics::unknown_attach_function(source, None, name));
         }
     }
@@ -339,6 +372,7 @@ fn display_hints(
     evidence: &[Evidence],
     dirs: &[DisplayDirective],
     source: &SourceFile,
+    renames: &crate::parse::Renames,
     diags: &mut Diagnostics,
 ) {
     for (m, ev) in program.maps.iter_mut().zip(evidence) {
@@ -357,7 +391,11 @@ fn display_hints(
         }
     }
     for d in dirs {
-        match program.maps.iter_mut().find(|m| m.name == d.map) {
+        match program
+            .maps
+            .iter_mut()
+            .find(|m| renames.user_spelling(&m.name) == d.map)
+        {
             Some(m) => m.display = d.hint.clone(),
             None => diags.push(diagnostics::bad_display(
                 source,

@@ -32,6 +32,36 @@ pub struct Program {
     pub about: String,
     /// Layouts of the tracepoints the probes use (from the build host's format files).
     pub tracepoints: Vec<TracepointFormat>,
+    /// Tokens of the user's file spelled differently in the rewritten C: names the file shares
+    /// with vmlinux.h or libbpf's headers (spec E.2).
+    pub renamed: Vec<RenamedName>,
+    /// The C identifier of each renamed global (map, parameter, function, variable), keyed by
+    /// the user's name; names not listed are their own C identifiers.
+    pub c_names: Vec<(String, String)>,
+}
+
+impl Program {
+    /// The identifier the rewritten C (and so the object) gives the user's global `name`: itself,
+    /// unless it clashes with a header's declaration (then `name___bccc`).
+    #[must_use]
+    pub fn c_name<'a>(&'a self, name: &'a str) -> &'a str {
+        self.c_names
+            .iter()
+            .find(|(user, _)| user == name)
+            .map_or(name, |(_, c)| c.as_str())
+    }
+}
+
+/// One token of the user's file that the rewrite spells differently (spec E.2).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RenamedName {
+    /// The token.
+    pub span: Span,
+    /// The spelling in the rewritten C (`mnt_namespace___bccc`).
+    pub to: String,
+    /// The tag of the definition of a kernel flavour: the rewrite gives the definition
+    /// `preserve_access_index`, so its field accesses relocate against the kernel's type.
+    pub flavour: bool,
 }
 
 /// One BCC map declaration such as `BPF_HASH(counts, u32, u64)`.

@@ -51,13 +51,26 @@ pub fn rewrite(
             .iter()
             .map(|s| Edit::insert(s.start, "// ")),
     );
-    edits.extend(program.maps.iter().map(map_decl));
     edits.extend(
         program
-            .calls
+            .maps
             .iter()
-            .map(|c| map_call(c, &program.maps[c.map])),
+            .map(|m| map_decl(m, program.c_name(&m.name))),
     );
+    edits.extend(program.calls.iter().map(|c| {
+        let m = &program.maps[c.map];
+        map_call(c, m, program.c_name(&m.name))
+    }));
+    // Names shared with the headers (spec E.2); edits inside replaced text (a map declaration,
+    // a probe header) are dropped by the renderer, whose replacements spell them renamed.
+    edits.extend(program.renamed.iter().map(|r| {
+        let attr = if r.flavour {
+            "__attribute__((preserve_access_index)) "
+        } else {
+            ""
+        };
+        Edit::replace(r.span, format!("{attr}{}", r.to))
+    }));
     edits.extend(program.derefs.iter().map(|d| {
         let read = if d.user {
             "BPF_CORE_READ_USER("
@@ -146,8 +159,8 @@ fn line_fixup(source: &SourceFile, name: &str, span: Span, rendered: &str) -> St
     }
 }
 
-/// `BPF_HASH(...)` → a BTF-defined map.
-fn map_decl(m: &MapDecl) -> Edit {
+/// `BPF_HASH(...)` → a BTF-defined map named `c_name`.
+fn map_decl(m: &MapDecl, c_name: &str) -> Edit {
     let mut fields = vec![format!("__uint(type, {});", m.kind.libbpf_type())];
     let sized = |f: &mut Vec<String>, k: &str, v: &str| {
         f.push(format!("__uint(key_size, {k});"));
@@ -185,14 +198,13 @@ fn map_decl(m: &MapDecl) -> Edit {
         format!(
             "struct {{ {} }} {} SEC(\".maps\")",
             fields.join(" "),
-            m.name
+            c_name
         ),
     )
 }
 
-/// `m.method(args)` → the libbpf helper call (spec A.2).
-fn map_call(c: &MapCall, m: &MapDecl) -> Edit {
-    let name = &m.name;
+/// `m.method(args)` → the libbpf helper call (spec A.2) on the map named `name` in C.
+fn map_call(c: &MapCall, m: &MapDecl, name: &str) -> Edit {
     let arg = |i: usize| {
         c.args
             .get(i)
@@ -259,7 +271,7 @@ fn map_call(c: &MapCall, m: &MapDecl) -> Edit {
             call(
                 &mut p,
                 f.into(),
-                vec![text(name.clone()), arg(0), inc, text(ins)],
+                vec![text(name), arg(0), inc, text(ins)],
                 ")",
             );
         }

@@ -95,6 +95,13 @@ pub(crate) fn env_key(btf_identity: u64, clang_version: &str) -> u64 {
     h.finish()
 }
 
+/// One identity for several files' identities (a kernel BTF and its modules, in order).
+pub(crate) fn hash_ids(ids: &[u64]) -> u64 {
+    let mut h = hasher();
+    ids.hash(&mut h);
+    h.finish()
+}
+
 /// A hash of a string and a list of strings (a PCH's clang version and flags).
 pub(crate) fn hash_strs(first: &str, rest: &[String]) -> u64 {
     let mut h = hasher();
@@ -138,11 +145,16 @@ pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheEr
     Ok(())
 }
 
-/// Fills `<env_dir>/include`: vmlinux.h dumped from `btf`, libbpf's headers in `bpf/`, ours in
-/// `bccc/`. The whole directory is built under a temporary name and renamed, so it either exists
-/// complete or not at all; when another bccc won the race, its copy is kept.
-pub(crate) fn write_include_dir(env_dir: &Path, btf: &Path) -> Result<(), CacheError> {
-    let vmlinux = bccc_ffi::btf_dump::dump_c(btf)?;
+/// Fills `<env_dir>/include`: vmlinux.h dumped from `btf` (and the types of the split BTFs in
+/// `modules`), libbpf's headers in `bpf/`, ours in `bccc/`. The whole directory is built under a
+/// temporary name and renamed, so it either exists complete or not at all; when another bccc won
+/// the race, its copy is kept.
+pub(crate) fn write_include_dir(
+    env_dir: &Path,
+    btf: &Path,
+    modules: &[PathBuf],
+) -> Result<(), CacheError> {
+    let vmlinux = bccc_ffi::btf_dump::KernelBtf::open(btf, modules)?.dump_c()?;
     std::fs::create_dir_all(env_dir).map_err(|e| CacheError::io(env_dir, e))?;
     let include = env_dir.join("include");
     let tmp = temp_sibling(&include);

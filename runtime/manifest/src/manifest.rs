@@ -209,8 +209,13 @@ pub enum Display {
 /// One BCC map.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MapSpec {
-    /// The C variable name, which is also libbpf's map name.
+    /// The C variable name as the user wrote it: what the tool prints and `--json` says.
     pub name: String,
+    /// The map's name in the object (libbpf's map name) when it differs from `name`: bccc
+    /// renames a map whose name clashes with a kernel header's declaration (`config`, a kernel
+    /// typedef, becomes `config___bccc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_name: Option<String>,
     /// The declaring macro's kind.
     pub kind: MapKind,
     /// Key layout, absent for maps without keys (ring buffers, queues).
@@ -223,6 +228,14 @@ pub struct MapSpec {
     pub display: Display,
     /// Where the map is declared in the user's file.
     pub loc: SourceLoc,
+}
+
+impl MapSpec {
+    /// The map's name in the object, which libbpf looks maps up by.
+    #[must_use]
+    pub fn object_name(&self) -> &str {
+        self.object_name.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// The scalar type of a parameter.
@@ -284,7 +297,7 @@ pub struct Param {
 }
 
 impl Manifest {
-    /// Finds a map by its C name.
+    /// Finds a map by its user-visible name.
     #[must_use]
     pub fn map(&self, name: &str) -> Option<&MapSpec> {
         self.maps.iter().find(|m| m.name == name)

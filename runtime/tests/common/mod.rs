@@ -169,6 +169,7 @@ pub(crate) fn map(
 ) -> MapSpec {
     MapSpec {
         name: name.into(),
+        object_name: None,
         kind,
         key,
         value,

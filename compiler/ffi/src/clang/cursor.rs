@@ -14,6 +14,8 @@ use super::{TranslationUnit, Type, cx_string};
 pub enum CursorKind {
     /// `struct` declaration.
     StructDecl,
+    /// `union T { ... }` (or a forward declaration).
+    UnionDecl,
     /// Field of a struct.
     FieldDecl,
     /// Function declaration or definition.
@@ -80,6 +82,7 @@ impl CursorKind {
     fn from_raw(k: sys::CXCursorKind) -> CursorKind {
         match k {
             sys::CXCursor_StructDecl => CursorKind::StructDecl,
+            sys::CXCursor_UnionDecl => CursorKind::UnionDecl,
             sys::CXCursor_FieldDecl => CursorKind::FieldDecl,
             sys::CXCursor_FunctionDecl => CursorKind::FunctionDecl,
             sys::CXCursor_VarDecl => CursorKind::VarDecl,
