@@ -12,7 +12,6 @@ RAW_TRACEPOINT_PROBE(sched_switch)
     return 0;
 }
 
-// test: xfail the typedef key_t clashes with vmlinux.h's key_t (issue 7 point 4)
 // test: spec A.1 BPF_HISTOGRAM with three arguments and a typedef key
 // test: spec A.2 increment with a compound literal key
 // test: run -d 1

@@ -268,12 +268,10 @@ fn map_call(c: &MapCall, m: &MapDecl, name: &str) -> Edit {
             } else {
                 "BCCC_NO_INSERT"
             };
-            call(
-                &mut p,
-                f.into(),
-                vec![text(name), arg(0), inc, text(ins)],
-                ")",
-            );
+            // A macro: each argument in parentheses, so the commas of a compound literal key
+            // (`(key_t){a, b}`) do not split it.
+            p.extend([text(format!("{f}{name}, (")), arg(0), text("), (")]);
+            p.extend([inc, text(format!("), {ins})"))]);
         }
         Method::LookupOrTryInit => call(
             &mut p,
