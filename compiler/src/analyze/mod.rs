@@ -5,12 +5,16 @@
 //! Order: top-level declarations first (maps must be known before bodies mention them), then
 //! each function body, then display hints (they depend on every use of a map).
 
+mod ast;
 mod body;
 mod diagnostics;
 mod directives;
 pub mod maps;
 mod probes;
 mod program;
+mod propagate;
+mod provenance;
+mod reads;
 mod section;
 
 pub use program::*;
@@ -22,9 +26,10 @@ use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
 use crate::diagnostics::Diagnostics;
 use crate::parse::Parsed;
 use crate::source::{SourceFile, Span};
-use body::{Evidence, Scope, Walker};
+use body::{Evidence, Scope, Use, Walker};
 use directives::{AttachDirective, DisplayDirective};
 use probes::FnDef;
+use provenance::Provenance;
 
 /// The main file's top-level declarations and macro expansions.
 #[derive(Default)]
@@ -87,7 +92,9 @@ pub fn analyze(
         .filter_map(|c| probes::fn_def(*c, source, &top.expansions))
         .collect();
     let specs = attach_specs(&defs, source, &attach_dirs, cli_attach, &mut diags);
-    let mut evidence = vec![Evidence::default(); program.maps.len()];
+    let tokens = &parsed.scan().tokens;
+    let mut provenance = Provenance::default();
+    let mut scopes = Vec::with_capacity(defs.len());
     for (f, specs) in defs.iter().zip(&specs) {
         let mut scope = Scope::default();
         if f.is_static {
@@ -103,6 +110,7 @@ pub fn analyze(
                 Ok(p) => {
                     scope = probe_scope(f, &p);
                     scope.probe = Some(program.probes.len());
+                    propagate::seed(&mut provenance, f, &p, tokens);
                     program.probes.push(p);
                 }
                 // A malformed directive right above already explains why nothing attaches it.
@@ -114,15 +122,25 @@ pub fn analyze(
                 Err(d) => diags.push(d),
             }
         }
+        scopes.push(scope);
+    }
+    // Every function's external pointers are known before any body is walked for reads
+    // (spec B.2: helpers, maps and fields carry them across functions).
+    let functions: Vec<_> = defs.iter().map(|f| f.cursor).collect();
+    propagate::propagate(&mut provenance, &functions, tokens);
+    let mut evidence = vec![Evidence::default(); program.maps.len()];
+    for (f, scope) in defs.iter().zip(scopes) {
         let mut w = Walker {
             file: source,
             program: &mut program,
             diags: &mut diags,
             evidence: &mut evidence,
             scope,
+            provenance: &provenance,
             log2_vars: std::collections::HashSet::default(),
+            unevaluated: 0,
         };
-        w.walk(f.body, false, false);
+        w.walk(f.body, Use::Value);
     }
     display_hints(&mut program, &evidence, &display_dirs, source, &mut diags);
     diags.into_result(program)
@@ -283,29 +301,13 @@ fn directly_above(source: &SourceFile, directive: Span, fn_start: u32) -> bool {
     })
 }
 
-/// The scope a probe body starts with: its context and external parameters.
+/// The scope a probe body starts with: its context.
 fn probe_scope<'tu>(f: &FnDef<'tu>, p: &Probe) -> Scope<'tu> {
-    let user = p.section.kind.is_user();
-    let syscall_tp =
-        matches!(&p.kind, ProbeKind::Tracepoint { category, .. } if category == "syscalls");
-    let mut scope = Scope {
+    Scope {
         ctx_param: f.cursor.argument(0),
-        ctx_user: user || syscall_tp,
         tracepoint: matches!(p.kind, ProbeKind::Tracepoint { .. }),
         ..Scope::default()
-    };
-    if p.section.kind.is_pt_regs() {
-        for i in 1..f.params.len() as u32 {
-            if let Some(param) = f
-                .cursor
-                .argument(i)
-                .filter(|a| a.ty().canonical().kind() == TypeKind::Pointer)
-            {
-                scope.external.insert(param, user);
-            }
-        }
     }
-    scope
 }
 
 /// Decides each map's display role from its kind, its uses and `bccc:display` directives.

@@ -48,6 +48,8 @@ pub enum CursorKind {
     BinaryOperator,
     /// Compound assignment (`+=`).
     CompoundAssignOperator,
+    /// `c ? a : b`.
+    ConditionalOperator,
     /// `(T)e`.
     CStyleCastExpr,
     /// `{ ... }` initializer.
@@ -97,6 +99,7 @@ impl CursorKind {
             sys::CXCursor_ArraySubscriptExpr => CursorKind::ArraySubscriptExpr,
             sys::CXCursor_BinaryOperator => CursorKind::BinaryOperator,
             sys::CXCursor_CompoundAssignOperator => CursorKind::CompoundAssignOperator,
+            sys::CXCursor_ConditionalOperator => CursorKind::ConditionalOperator,
             sys::CXCursor_CStyleCastExpr => CursorKind::CStyleCastExpr,
             sys::CXCursor_InitListExpr => CursorKind::InitListExpr,
             sys::CXCursor_UnaryExpr => CursorKind::UnaryExpr,
@@ -366,6 +369,24 @@ impl<'tu> Cursor<'tu> {
     pub fn is_static(&self) -> bool {
         // SAFETY: plain value of a live TU.
         unsafe { sys::clang_Cursor_getStorageClass(self.raw) == sys::CX_SC_Static }
+    }
+
+    /// Whether a field declaration is a bitfield.
+    #[must_use]
+    pub fn is_bit_field(&self) -> bool {
+        // SAFETY: plain value of a live TU.
+        unsafe { sys::clang_Cursor_isBitField(self.raw) != 0 }
+    }
+
+    /// Whether a field declaration is an anonymous struct or union member (`union { ... };`
+    /// inside a struct), whose own members are reached as if they were the outer record's.
+    #[must_use]
+    pub fn is_anonymous_member(&self) -> bool {
+        let Some(record) = self.ty().canonical().declaration() else {
+            return false;
+        };
+        // SAFETY: plain value of a live TU.
+        unsafe { sys::clang_Cursor_isAnonymousRecordDecl(record.raw) != 0 }
     }
 
     /// Number of call arguments or function parameters (`None` for other cursors).
