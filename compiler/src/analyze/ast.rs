@@ -12,6 +12,22 @@ pub(crate) fn span_of(c: &Cursor<'_>) -> Option<Span> {
     c.main_file_range().map(|(a, b)| Span::new(a, b))
 }
 
+/// The user's text that spells the cursor, where an edit may replace it: its extent, or for
+/// code in a macro argument (`ntohs(sk->f)`, `bpf_trace_printk("%d", t->pid)`), the
+/// argument's text inside the invocation. `None` for code the macro's body wrote.
+pub(crate) fn edit_span(c: &Cursor<'_>) -> Option<Span> {
+    let (start, end) = c.main_file_range()?;
+    if !c.is_from_macro() {
+        return Some(Span::new(start, end));
+    }
+    // libclang gives a macro-expanded node the invocation's start as its expansion range. Text
+    // spelled after that start is the invocation's own (a macro is defined before it is used),
+    // so a node spelled there lies in one of its arguments.
+    let (a, b) = c.spelling_extent();
+    let in_argument = a.in_main_file && b.in_main_file && start <= a.offset && a.offset < b.offset;
+    in_argument.then(|| Span::new(a.offset, b.offset))
+}
+
 /// Strips what does not change a value's identity: parens, implicit and explicit casts.
 pub(crate) fn strip(mut c: Cursor<'_>) -> Cursor<'_> {
     while matches!(

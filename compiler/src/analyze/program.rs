@@ -316,14 +316,15 @@ pub enum DerefForm {
     Address,
     /// `p->comm` used as a value: an array in external memory decays to its relocated address.
     Decay,
-    /// `p->a.bits`: a bitfield, read with `BPF_CORE_READ_BITFIELD_PROBED(container, bits)`.
+    /// `p->a.bits`: a bitfield, read with `BPF_CORE_READ_BITFIELD_PROBED(p, a.bits)`.
     Bitfield {
-        /// The record holding the bitfield: a pointer expression, or an lvalue (`address_of`).
-        container: Span,
-        /// Whether `container` is the record itself, whose address must be taken.
+        /// The pointer the field path starts from (the base of the last `->`), or with
+        /// `address_of` an lvalue in external memory (`*p` in `(*p).a.bits`).
+        base: Span,
+        /// Whether `base` is the lvalue itself, whose address must be taken.
         address_of: bool,
-        /// The bitfield's name.
-        field: String,
+        /// The member names from `base` to the bitfield, joined by `.`.
+        path: Vec<String>,
     },
 }
 

@@ -7,7 +7,7 @@
 use bccc_ffi::clang::{Cursor, CursorKind};
 
 use super::ast::{
-    field, first_child, is_array, is_arrow, member_base, span_of, strip, strip_implicit,
+    edit_span, field, first_child, is_array, is_arrow, member_base, strip, strip_implicit,
     strip_parens,
 };
 use super::body::{Use, Walker};
@@ -40,9 +40,7 @@ fn chain(node: Cursor<'_>) -> Option<(Vec<Hop<'_>>, Cursor<'_>)> {
             cur = base;
             continue;
         }
-        if cur.is_from_macro() || !cur.location().in_main_file {
-            return None;
-        }
+        edit_span(&cur)?;
         hops.push(Hop {
             node: cur,
             name: cur.spelling(),
@@ -94,7 +92,10 @@ impl<'tu> Walker<'_, 'tu> {
             }
             return;
         };
-        self.tracepoint_arg(&hops, root);
+        // Tracepoint arguments are edited at their expansion spans: only outside macros.
+        if hops.iter().all(|h| !h.node.is_from_macro()) {
+            self.tracepoint_arg(&hops, root);
+        }
         if self.unevaluated == 0 {
             self.chain_reads(&hops, root, node, how);
         }
@@ -193,13 +194,14 @@ impl<'tu> Walker<'_, 'tu> {
                 self.push(&node, user, true, DerefForm::Decay);
             }
         } else if hops[last].bitfield {
-            let address_of = !hops[last].arrow;
-            if address_of {
-                self.chain_address(hops, root, start, last, user);
-            } else if last > start {
-                self.chain_value(hops, root, start, last, user);
+            // The field path starts at the last `->`: the offset the macro relocates is
+            // measured from there.
+            let last_arrow = (start..hops.len()).rev().find(|&i| hops[i].arrow);
+            let from = last_arrow.unwrap_or(start);
+            if from > start {
+                self.chain_value(hops, root, start, from, user);
             }
-            self.bitfield(&hops[last], base_of(last), address_of, user);
+            self.bitfield(&hops[from..], base_of(from), false, user);
         } else {
             self.chain_value(hops, root, start, hops.len(), user);
         }
@@ -212,8 +214,7 @@ impl<'tu> Walker<'_, 'tu> {
             return self.read_place(node, how);
         }
         if let Some(user) = self.external_place(node) {
-            let container = if last == 0 { root } else { hops[last - 1].node };
-            self.bitfield(&hops[last], container, true, user);
+            self.bitfield(hops, root, true, user);
         }
     }
 
@@ -231,7 +232,7 @@ impl<'tu> Walker<'_, 'tu> {
         } else {
             hops[start - 1].node
         };
-        let (Some(base), node) = (span_of(&base), hops[end - 1].node) else {
+        let (Some(base), node) = (edit_span(&base), hops[end - 1].node) else {
             return;
         };
         let plain = plain_value(if start == 0 {
@@ -258,28 +259,31 @@ impl<'tu> Walker<'_, 'tu> {
         }
     }
 
-    fn bitfield(&mut self, hop: &Hop<'tu>, container: Cursor<'tu>, address_of: bool, user: bool) {
-        let plain = if address_of {
-            self.plain_place(container)
-        } else {
-            plain_value(container)
+    /// The bitfield at the end of `path`, a chain of members from `base` (a pointer, or an
+    /// lvalue whose address is taken).
+    fn bitfield(&mut self, path: &[Hop<'tu>], base: Cursor<'tu>, address_of: bool, user: bool) {
+        let Some(last) = path.last() else {
+            return;
         };
-        let Some(container) = span_of(&container) else {
+        // Only a name is plain: through `&`, the macro's offset would start from whatever
+        // the lvalue's own access path starts from.
+        let plain = !address_of && plain_value(base);
+        let Some(base) = edit_span(&base) else {
             return;
         };
         let form = DerefForm::Bitfield {
-            container,
+            base,
             address_of,
-            field: hop.name.clone(),
+            path: path.iter().map(|h| h.name.clone()).collect(),
         };
-        self.push(&hop.node, user, plain, form);
+        self.push(&last.node, user, plain, form);
     }
 
     fn push(&mut self, node: &Cursor<'tu>, user: bool, plain: bool, form: DerefForm) {
-        if node.is_from_macro() {
-            return;
-        }
-        if let Some(span) = span_of(node) {
+        // A macro may expand its argument several times (`bpf_ntohs(x)`): one read each span.
+        if let Some(span) = edit_span(node)
+            && !self.program.derefs.iter().any(|d| d.span == span)
+        {
             self.program.derefs.push(KernelDeref {
                 span,
                 user,

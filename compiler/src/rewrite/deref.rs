@@ -59,21 +59,15 @@ fn pieces(d: &KernelDeref, hoist: Option<usize>) -> Option<Vec<Piece>> {
         // libbpf has no user variant: bitfields are kernel structures.
         (
             DerefForm::Bitfield {
-                container,
+                base,
                 address_of,
-                field,
+                path,
             },
             _,
         ) => {
             let amp = if *address_of { "&" } else { "" };
-            let tail = format!(", {field})");
-            hoisted(
-                hoist,
-                amp,
-                *container,
-                "BPF_CORE_READ_BITFIELD_PROBED",
-                &tail,
-            )
+            let tail = format!(", {})", path.join("."));
+            hoisted(hoist, amp, *base, "BPF_CORE_READ_BITFIELD_PROBED", &tail)
         }
     })
 }

@@ -532,6 +532,21 @@ impl<'tu> Cursor<'tu> {
         }
     }
 
+    /// The extent as spelling file locations `(start, end)`: for code in a macro argument,
+    /// where the argument's text is; `end` is one past the last byte.
+    #[must_use]
+    pub fn spelling_extent(&self) -> (FileLocation, FileLocation) {
+        let main = self.main();
+        // SAFETY: plain values of a live TU.
+        unsafe {
+            let r = sys::clang_getCursorExtent(self.raw);
+            (
+                FileLocation::spelling(sys::clang_getRangeStart(r), main),
+                FileLocation::spelling(sys::clang_getRangeEnd(r), main),
+            )
+        }
+    }
+
     /// The extent as byte offsets `[start, end)` in the main file, if it lies there.
     #[must_use]
     pub fn main_file_range(&self) -> Option<(u32, u32)> {
