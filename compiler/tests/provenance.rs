@@ -233,3 +233,23 @@ KFUNC_PROBE(do_nanosleep, struct hrtimer_sleeper *s, enum hrtimer_mode mode)\n{{
     assert!(program(&b).derefs.is_empty(), "{:?}", program(&b).derefs);
     load(&b, true);
 }
+
+#[test]
+fn core_builtins_and_sizeof_are_left_alone() {
+    // libbpf's CO-RE macros expand to builtins whose argument is not loaded and cannot hold
+    // another read; `sizeof` evaluates nothing.
+    let b = build(
+        &format!(
+            "#include <linux/sched.h>\n{EXEC}{{\n    struct task_struct *t = (struct task_struct *)bpf_get_current_task();\n    u32 x = 0;\n    bpf_core_read(&x, sizeof(x), &t->tgid);\n    u32 e = bpf_core_field_exists(t->in_execve) ? t->in_execve : 1;\n    return x + e + sizeof(t->pid) + BPF_CORE_READ(t, real_parent, tgid);\n}}\n"
+        ),
+        &[],
+    );
+    has(
+        &b,
+        &[
+            "bpf_core_read(&x, sizeof(x), &t->tgid);",
+            "bpf_core_field_exists(t->in_execve) ? BPF_CORE_READ_BITFIELD_PROBED(t, in_execve) : 1;",
+            "return x + e + sizeof(t->pid) + BPF_CORE_READ(t, real_parent, tgid);",
+        ],
+    );
+}

@@ -31,5 +31,5 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
 // test: spec B.4 B.5 array-typed members decay to addresses: task->comm, task->real_parent->comm (the inner pointer is read)
 // test: setup cp $TARGET $TMP/derefdecay
 // test: run -d 2
-// test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefdecay 1"
-// test: expect row COMM=derefdecay PID=${pid} PCOMM=sh
+// test: workload sh -c "echo pid=\$\$ >>$VARS; echo pcomm=\$(cat /proc/\$PPID/comm) >>$VARS; exec $TMP/derefdecay 1"
+// test: expect row COMM=derefdecay PID=${pid} PCOMM=${pcomm}

@@ -2,7 +2,8 @@
  * deref_form_bitfield: a bitfield of kernel memory is read with
  * BPF_CORE_READ_BITFIELD_PROBED (its address cannot be taken).
  *
- * On each exec, prints the task's in_execve bit (set while the exec runs),
+ * On each exec, prints the task's in_execve bit (set while the exec runs, 1
+ * where the kernel has no such bit),
  * its in_iowait bit, and the dl_throttled bit of its deadline entity (a
  * bitfield inside a member struct).
  */
@@ -24,7 +25,8 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     struct data_t data = {};
 
     data.pid = bpf_get_current_pid_tgid() >> 32;
-    data.in_execve = task->in_execve;
+    /* Kernels may drop the flag: the guard keeps the program loadable there. */
+    data.in_execve = bpf_core_field_exists(task->in_execve) ? task->in_execve : 1;
     data.in_iowait = task->in_iowait;
     data.dl_throttled = task->dl.dl_throttled;
     bpf_get_current_comm(&data.comm, sizeof(data.comm));

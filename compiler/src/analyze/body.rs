@@ -120,10 +120,16 @@ impl<'tu> Walker<'_, 'tu> {
 
     fn call(&mut self, node: Cursor<'tu>, how: Use) {
         let args = node.arguments();
-        let skip_src = node.spelling() == "bpf_probe_read";
+        let callee = node.spelling();
+        let skip_src = callee == "bpf_probe_read";
+        // The CO-RE builtins (`bpf_core_read`, `bpf_core_field_exists` expand to them) do not
+        // evaluate their argument as a load, and cannot hold a read of their own.
+        let core_builtin =
+            callee.starts_with("__builtin_preserve_") || callee == "__builtin_btf_type_id";
         if let Some((map, method)) = self.map_call(node) {
             self.record_call(node, map, method, &args, how == Use::Deref);
         }
+        self.unevaluated += u32::from(core_builtin);
         for c in node.children() {
             // BCC leaves the source of the legacy bpf_probe_read alone (spec B.4).
             if skip_src && args.get(2) == Some(&c) {
@@ -131,6 +137,7 @@ impl<'tu> Walker<'_, 'tu> {
             }
             self.walk(c, Use::Value);
         }
+        self.unevaluated -= u32::from(core_builtin);
     }
 
     /// `m.method(...)` on a map: the map's index and the method.
