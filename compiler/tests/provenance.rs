@@ -202,7 +202,8 @@ fn user_memory_is_read_with_user_reads() {
         "TRACEPOINT_PROBE(syscalls, sys_enter_clock_nanosleep)\n{\n    return args->rqtp->tv_sec;\n}\n\
 TRACEPOINT_PROBE(syscalls, sys_enter_openat)\n{\n    return args->filename[0];\n}\n\
 int kprobe__do_sys_openat2(struct pt_regs *ctx, int dfd, const char __user *filename, struct open_how *how)\n{\n    return filename[0] + how->flags;\n}\n\
-// bccc:attach uprobe:/bin/true:main\nint on_main(struct pt_regs *ctx, int argc, char **argv)\n{\n    char *arg = argv[0];\n    return *arg;\n}\n",
+// bccc:attach uprobe:/bin/true:main\nint on_main(struct pt_regs *ctx, int argc, char **argv)\n{\n    char *arg = argv[0];\n    return *arg;\n}\n\
+struct app { int a; struct app *next; };\n// bccc:attach uprobe:/bin/true:main\nint on_app(struct pt_regs *ctx, struct app *p)\n{\n    return p->next->a;\n}\n",
         &[],
     );
     has(
@@ -213,6 +214,8 @@ int kprobe__do_sys_openat2(struct pt_regs *ctx, int dfd, const char __user *file
             "return BCCC_READ_USER(filename[0]) + BPF_CORE_READ(how, flags);",
             "char *arg = BCCC_READ_USER(argv[0]);",
             "return BCCC_READ_USER(*arg);",
+            // The program's own struct is in no kernel BTF: read without CO-RE relocations.
+            "return BCCC_PROBE_READ_USER(BCCC_PROBE_READ_USER(p->next)->a);",
         ],
     );
 }

@@ -19,6 +19,9 @@ pub(crate) struct Hop<'tu> {
     pub(crate) name: String,
     pub(crate) arrow: bool,
     bitfield: bool,
+    /// The field belongs to a record declared in the user's file: not a kernel type that
+    /// CO-RE could relocate (unless it shadows one by name).
+    local: bool,
 }
 
 /// The member accesses `node` consists of, innermost first, and the expression they start
@@ -46,6 +49,7 @@ fn chain(node: Cursor<'_>) -> Option<(Vec<Hop<'_>>, Cursor<'_>)> {
             name: cur.spelling(),
             arrow,
             bitfield: f.is_some_and(|f| f.is_bit_field()),
+            local: f.is_some_and(|f| f.location().in_main_file),
         });
         cur = base;
     }
@@ -227,20 +231,27 @@ impl<'tu> Walker<'_, 'tu> {
         end: usize,
         user: bool,
     ) {
-        let base = if start == 0 {
+        let base_node = if start == 0 {
             root
         } else {
             hops[start - 1].node
         };
-        let (Some(base), node) = (edit_span(&base), hops[end - 1].node) else {
+        let Some(base) = edit_span(&base_node) else {
             return;
         };
-        let plain = plain_value(if start == 0 {
-            root
-        } else {
-            hops[start - 1].node
-        });
-        let hops = groups(&hops[start..end]);
+        let (node, plain) = (hops[end - 1].node, plain_value(base_node));
+        let path = &hops[start..end];
+        if user && path.iter().any(|h| h.local) {
+            // A user program's own struct is in no kernel BTF: CO-RE could not relocate it, so
+            // each pointer on the way is read plainly, innermost first.
+            for (k, h) in path.iter().enumerate() {
+                if path.get(k + 1).is_none_or(|next| next.arrow) {
+                    self.push(&h.node, user, false, DerefForm::Value);
+                }
+            }
+            return;
+        }
+        let hops = groups(path);
         self.push(&node, user, plain, DerefForm::Chain { base, hops });
     }
 
@@ -304,7 +315,8 @@ impl<'tu> Walker<'_, 'tu> {
     }
 
     /// Whether the lvalue `e` is a path from a plain name through external memory only
-    /// (`p->a.b`, `p->arr[i]`, `*p`): nothing in it is read or lies in a local struct.
+    /// (`p->a.b`, `p->arr[i]`, `*p`): nothing in it is read or lies in a local struct, and its
+    /// records are kernel types (a CO-RE builtin would relocate the file's own structs too).
     fn plain_place(&self, e: Cursor<'tu>) -> bool {
         let e = strip_parens(e);
         match e.kind() {
@@ -312,7 +324,9 @@ impl<'tu> Walker<'_, 'tu> {
                 let Some(base) = member_base(&e) else {
                     return false;
                 };
-                self.provenance.in_memory(e).is_some()
+                let kernel_type = field(&e).is_some_and(|f| !f.location().in_main_file);
+                kernel_type
+                    && self.provenance.in_memory(e).is_some()
                     && if is_arrow(&e) {
                         plain_value(base)
                     } else {
