@@ -3,7 +3,9 @@
 //! hints), each fact with its span. No libclang type leaves this module.
 //!
 //! Order: top-level declarations first (maps must be known before bodies mention them), then
-//! each function body, then display hints (they depend on every use of a map).
+//! the provenance of pointers over all functions (a read in one body may depend on a map update
+//! or a call in another), then each function body, then display hints (they depend on every
+//! use of a map).
 
 mod ast;
 mod body;
@@ -128,22 +130,36 @@ pub fn analyze(
     // (spec B.2: helpers, maps and fields carry them across functions).
     let functions: Vec<_> = defs.iter().map(|f| f.cursor).collect();
     propagate::propagate(&mut provenance, &functions, tokens);
+    let evidence = walk_bodies(&defs, scopes, &provenance, source, &mut program, &mut diags);
+    display_hints(&mut program, &evidence, &display_dirs, source, &mut diags);
+    diags.into_result(program)
+}
+
+/// Walks every function body (map calls, implicit reads, tracepoint arguments); returns what
+/// the map uses say about display.
+fn walk_bodies<'tu>(
+    defs: &[FnDef<'tu>],
+    scopes: Vec<Scope<'tu>>,
+    provenance: &Provenance<'tu>,
+    source: &SourceFile,
+    program: &mut Program,
+    diags: &mut Diagnostics,
+) -> Vec<Evidence> {
     let mut evidence = vec![Evidence::default(); program.maps.len()];
     for (f, scope) in defs.iter().zip(scopes) {
         let mut w = Walker {
             file: source,
-            program: &mut program,
-            diags: &mut diags,
+            program,
+            diags,
             evidence: &mut evidence,
             scope,
-            provenance: &provenance,
+            provenance,
             log2_vars: std::collections::HashSet::default(),
             unevaluated: 0,
         };
         w.walk(f.body, Use::Value);
     }
-    display_hints(&mut program, &evidence, &display_dirs, source, &mut diags);
-    diags.into_result(program)
+    evidence
 }
 
 /// Maps and `const volatile` parameters.
