@@ -27,7 +27,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.2 B.4 bpf_get_current_task_btf() is not a source: task->real_parent->tgid stays a direct access
+// test: spec A.5 bpf_get_current_task_btf() is not a source: task->real_parent->tgid stays a direct access
+// test: spec B.2 bpf_get_current_task_btf() is not a source: task->real_parent->tgid stays a direct access
+// test: spec B.4 bpf_get_current_task_btf() is not a source: task->real_parent->tgid stays a direct access
 // test: setup cp $TARGET $TMP/derefbtf
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefbtf 1"

@@ -24,6 +24,7 @@ KFUNC_PROBE(do_nanosleep, struct hrtimer_sleeper *sleeper, enum hrtimer_mode mod
     return 0;
 }
 
+// test: spec A.5 BTF programs are not rewritten: sleeper->task->tgid stays a direct access
 // test: spec B.4 BTF programs are not rewritten: sleeper->task->tgid stays a direct access
 // test: needs fentry
 // test: run -d 2

@@ -30,7 +30,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.4 B.5 &p->f is not read: __builtin_preserve_access_index(&task->tgid); the address is a kernel pointer (children->next is read)
+// test: spec A.5 &p->f is not read: __builtin_preserve_access_index(&task->tgid); the address is a kernel pointer (children->next is read)
+// test: spec B.4 &p->f is not read: __builtin_preserve_access_index(&task->tgid); the address is a kernel pointer (children->next is read)
+// test: spec B.5 &p->f is not read: __builtin_preserve_access_index(&task->tgid); the address is a kernel pointer (children->next is read)
 // test: setup cp $TARGET $TMP/derefaddr
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefaddr 1"

@@ -36,6 +36,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 anonymous members: task->mm->exe_file->f_path.dentry and dentry->d_name.len are C field paths (no anonymous member in the path)
 // test: spec B.5 anonymous members: task->mm->exe_file->f_path.dentry and dentry->d_name.len are C field paths (no anonymous member in the path)
 // test: setup cp $TARGET $TMP/derefanon
 // test: run -d 2

@@ -28,7 +28,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.4 B.5 array-typed members decay to addresses: task->comm, task->real_parent->comm (the inner pointer is read)
+// test: spec A.5 array-typed members decay to addresses: task->comm, task->real_parent->comm (the inner pointer is read)
+// test: spec B.4 array-typed members decay to addresses: task->comm, task->real_parent->comm (the inner pointer is read)
+// test: spec B.5 array-typed members decay to addresses: task->comm, task->real_parent->comm (the inner pointer is read)
 // test: setup cp $TARGET $TMP/derefdecay
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo pcomm=\$(cat /proc/\$PPID/comm) >>$VARS; exec $TMP/derefdecay 1"

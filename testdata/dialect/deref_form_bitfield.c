@@ -34,7 +34,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.4 B.5 bitfields: task->in_execve, task->dl.dl_throttled become BPF_CORE_READ_BITFIELD_PROBED
+// test: spec A.5 bitfields: task->in_execve, task->dl.dl_throttled become BPF_CORE_READ_BITFIELD_PROBED
+// test: spec B.4 bitfields: task->in_execve, task->dl.dl_throttled become BPF_CORE_READ_BITFIELD_PROBED
+// test: spec B.5 bitfields: task->in_execve, task->dl.dl_throttled become BPF_CORE_READ_BITFIELD_PROBED
 // test: setup cp $TARGET $TMP/derefbits
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefbits 1"

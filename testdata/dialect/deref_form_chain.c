@@ -33,7 +33,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.3 B.5 member chains: task->real_parent->real_parent->tgid is one BPF_CORE_READ(task, real_parent, real_parent, tgid); task->thread_info.flags joins . members
+// test: spec A.5 member chains: task->real_parent->real_parent->tgid is one BPF_CORE_READ(task, real_parent, real_parent, tgid); task->thread_info.flags joins . members
+// test: spec B.3 member chains: task->real_parent->real_parent->tgid is one BPF_CORE_READ(task, real_parent, real_parent, tgid); task->thread_info.flags joins . members
+// test: spec B.5 member chains: task->real_parent->real_parent->tgid is one BPF_CORE_READ(task, real_parent, real_parent, tgid); task->thread_info.flags joins . members
 // test: setup cp $TARGET $TMP/derefchain
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefchain 1"

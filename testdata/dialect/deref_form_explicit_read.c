@@ -28,7 +28,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.4 B.5 explicit bpf_probe_read_kernel(&d, sizeof(d), &p->f) with a relocatable address; &task->real_parent->tgid reads real_parent implicitly first
+// test: spec A.5 explicit bpf_probe_read_kernel(&d, sizeof(d), &p->f) with a relocatable address; &task->real_parent->tgid reads real_parent implicitly first
+// test: spec B.4 explicit bpf_probe_read_kernel(&d, sizeof(d), &p->f) with a relocatable address; &task->real_parent->tgid reads real_parent implicitly first
+// test: spec B.5 explicit bpf_probe_read_kernel(&d, sizeof(d), &p->f) with a relocatable address; &task->real_parent->tgid reads real_parent implicitly first
 // test: setup cp $TARGET $TMP/derefexplicit
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefexplicit 1"

@@ -29,6 +29,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 the third argument of bpf_probe_read is not rewritten (&task->real_parent stays as written)
 // test: spec B.4 the third argument of bpf_probe_read is not rewritten (&task->real_parent stays as written)
 // test: setup cp $TARGET $TMP/dereflegacy
 // test: run -d 2

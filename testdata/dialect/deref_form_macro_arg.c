@@ -31,7 +31,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.3 B.5 reads inside macro arguments: bpf_ntohl(bpf_htonl(task->real_parent->tgid)), TWICE(task->tgid)
+// test: spec A.5 reads inside macro arguments: bpf_ntohl(bpf_htonl(task->real_parent->tgid)), TWICE(task->tgid)
+// test: spec B.3 reads inside macro arguments: bpf_ntohl(bpf_htonl(task->real_parent->tgid)), TWICE(task->tgid)
+// test: spec B.5 reads inside macro arguments: bpf_ntohl(bpf_htonl(task->real_parent->tgid)), TWICE(task->tgid)
 // test: setup cp $TARGET $TMP/derefmacro
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefmacro 1"

@@ -29,7 +29,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.4 B.5 bpf_probe_read_kernel_str(buf, n, file->f_path.dentry->d_name.name): the dentry and name pointers are read implicitly
+// test: spec A.5 bpf_probe_read_kernel_str(buf, n, file->f_path.dentry->d_name.name): the dentry and name pointers are read implicitly
+// test: spec B.4 bpf_probe_read_kernel_str(buf, n, file->f_path.dentry->d_name.name): the dentry and name pointers are read implicitly
+// test: spec B.5 bpf_probe_read_kernel_str(buf, n, file->f_path.dentry->d_name.name): the dentry and name pointers are read implicitly
 // test: setup cp $TARGET $TMP/derefstr
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefstr 1"

@@ -32,7 +32,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.3 B.5 *p of a kernel pointer: *tgidp, *parentp (a pointer read from kernel memory is a kernel pointer), (*task).tgid
+// test: spec A.5 *p of a kernel pointer: *tgidp, *parentp (a pointer read from kernel memory is a kernel pointer), (*task).tgid
+// test: spec B.3 *p of a kernel pointer: *tgidp, *parentp (a pointer read from kernel memory is a kernel pointer), (*task).tgid
+// test: spec B.5 *p of a kernel pointer: *tgidp, *parentp (a pointer read from kernel memory is a kernel pointer), (*task).tgid
 // test: setup cp $TARGET $TMP/derefstar
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefstar 1"

@@ -32,7 +32,9 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec B.3 B.5 p[i] (name[0]) and p->arr[i] (task->comm[1], task->comm[i]) read one element
+// test: spec A.5 p[i] (name[0]) and p->arr[i] (task->comm[1], task->comm[i]) read one element
+// test: spec B.3 p[i] (name[0]) and p->arr[i] (task->comm[1], task->comm[i]) read one element
+// test: spec B.5 p[i] (name[0]) and p->arr[i] (task->comm[1], task->comm[i]) read one element
 // test: setup cp $TARGET $TMP/derefsubscr
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefsubscr 1"

@@ -31,6 +31,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 propagation: pointer arithmetic (task + 0, name + 1) keeps a kernel pointer
 // test: spec B.2 propagation: pointer arithmetic (task + 0, name + 1) keeps a kernel pointer
 // test: spec B.3 *second is read
 // test: setup cp $TARGET $TMP/derefarith

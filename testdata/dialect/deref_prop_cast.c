@@ -28,6 +28,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 propagation: casts through void * and back, a cast as the base of ->
 // test: spec B.2 propagation: casts through void * and back, a cast as the base of ->
 // test: setup cp $TARGET $TMP/derefcast
 // test: run -d 2

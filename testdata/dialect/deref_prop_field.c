@@ -53,6 +53,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 propagation: a struct field (start.task = task) marks the field for every variable of the type, across a map value
 // test: spec B.2 propagation: a struct field (start.task = task) marks the field for every variable of the type, across a map value
 // test: setup cp $TARGET $TMP/dereffield
 // test: run -d 2

@@ -36,6 +36,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 propagation: static helper parameters (fill, and parent_tgid called from it)
 // test: spec B.2 propagation: static helper parameters (fill, and parent_tgid called from it)
 // test: setup cp $TARGET $TMP/derefparam
 // test: run -d 2

@@ -37,6 +37,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 propagation: static helper return values (current_task()->tgid, parent = parent_of(...))
 // test: spec B.2 propagation: static helper return values (current_task()->tgid, parent = parent_of(...))
 // test: setup cp $TARGET $TMP/derefreturn
 // test: run -d 2

@@ -30,6 +30,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 propagation: initialisation and assignment of locals (task = ..., same = task, parent = same->real_parent)
 // test: spec B.2 propagation: initialisation and assignment of locals (task = ..., same = task, parent = same->real_parent)
 // test: setup cp $TARGET $TMP/dereflocal
 // test: run -d 2

@@ -43,6 +43,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat)
     return 0;
 }
 
+// test: spec A.5 propagation: map values (tasks.update(&tid, &task); *tasks.lookup(&tid) is a kernel pointer)
 // test: spec B.2 propagation: map values (tasks.update(&tid, &task); *tasks.lookup(&tid) is a kernel pointer)
 // test: run -d 2
 // test: workload cat /dev/null

@@ -48,6 +48,7 @@ int kretprobe__tcp_v4_connect(struct pt_regs *ctx)
     return 0;
 }
 
+// test: spec A.5 propagation: a map value (currsock.update(&tid, &sk); struct sock *skp = *skpp)
 // test: spec B.2 propagation: a map value (currsock.update(&tid, &sk); struct sock *skp = *skpp)
 // test: spec B.5 anonymous members: skp->__sk_common.skc_num becomes BPF_CORE_READ(skp, __sk_common.skc_num)
 // test: needs kprobes

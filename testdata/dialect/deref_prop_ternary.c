@@ -28,6 +28,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 propagation: a ternary of kernel pointers (pid ? task->real_parent : task)
 // test: spec B.2 propagation: a ternary of kernel pointers (pid ? task->real_parent : task)
 // test: setup cp $TARGET $TMP/derefternary
 // test: run -d 2

@@ -29,6 +29,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
+// test: spec A.5 source: bpf_get_current_task() cast to struct task_struct *
 // test: spec B.2 source: bpf_get_current_task() cast to struct task_struct *
 // test: spec B.5 t->tgid and t->real_parent->tgid become BPF_CORE_READ
 // test: setup cp $TARGET $TMP/derefcur

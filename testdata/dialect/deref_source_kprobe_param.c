@@ -25,7 +25,9 @@ int kprobe__do_nanosleep(struct pt_regs *ctx, struct hrtimer_sleeper *sleeper)
     return 0;
 }
 
-// test: spec B.1 B.2 source: a pointer parameter of a kprobe
+// test: spec A.5 source: a pointer parameter of a kprobe
+// test: spec B.1 source: a pointer parameter of a kprobe
+// test: spec B.2 source: a pointer parameter of a kprobe
 // test: spec B.5 sleeper->task becomes BPF_CORE_READ
 // test: needs kprobes
 // test: run -d 2

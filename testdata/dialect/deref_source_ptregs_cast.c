@@ -25,6 +25,7 @@ int kprobe__do_nanosleep(struct pt_regs *ctx)
     return 0;
 }
 
+// test: spec A.5 source: (struct T *)PT_REGS_PARM1(ctx) in a kprobe
 // test: spec B.2 source: (struct T *)PT_REGS_PARM1(ctx) in a kprobe
 // test: spec B.5 sleeper->task becomes BPF_CORE_READ
 // test: needs kprobes

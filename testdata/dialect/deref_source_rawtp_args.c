@@ -21,6 +21,7 @@ RAW_TRACEPOINT_PROBE(sched_switch)
     return 0;
 }
 
+// test: spec A.5 source: (struct task_struct *)ctx->args[i] of a raw tracepoint
 // test: spec B.2 source: (struct task_struct *)ctx->args[i] of a raw tracepoint
 // test: spec B.5 prev->pid becomes BPF_CORE_READ
 // test: run -d 1

@@ -18,6 +18,7 @@ TRACEPOINT_PROBE(timer, timer_start)
     return 0;
 }
 
+// test: spec A.5 source: a pointer field of a tracepoint record (args->timer) cast to a struct pointer
 // test: spec B.2 source: a pointer field of a tracepoint record (args->timer) cast to a struct pointer
 // test: spec B.5 timer->expires becomes BPF_CORE_READ
 // test: run -d 1

@@ -27,6 +27,7 @@ int kprobe__do_sys_openat2(struct pt_regs *ctx, int dfd, const char __user *file
     return 0;
 }
 
+// test: spec A.5 user pointers: a __user parameter is read with bpf_core_read_user, open_how with BPF_CORE_READ
 // test: spec B.5 user pointers: a __user parameter is read with bpf_core_read_user, open_how with BPF_CORE_READ
 // test: needs kprobes
 // test: run -d 2

@@ -45,6 +45,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat)
     return 0;
 }
 
+// test: spec A.5 user pointers: syscall tracepoint arguments (args->rqtp->tv_sec becomes BPF_CORE_READ_USER, args->filename[0] a user read)
 // test: spec B.5 user pointers: syscall tracepoint arguments (args->rqtp->tv_sec becomes BPF_CORE_READ_USER, args->filename[0] a user read)
 // test: run -d 2
 // test: workload sleep 1

@@ -24,6 +24,7 @@ int on_main(struct pt_regs *ctx, int argc, char **argv)
     return 0;
 }
 
+// test: spec A.5 user pointers: uprobe parameters (argv[1] is read with bpf_core_read_user)
 // test: spec B.5 user pointers: uprobe parameters (argv[1] is read with bpf_core_read_user)
 // test: build --attach uprobe:${TARGET}:main=on_main
 // test: run -d 2
