@@ -65,7 +65,8 @@ impl<'tu> Walker<'_, 'tu> {
             CursorKind::MemberRefExpr => self.member(node, how),
             CursorKind::UnaryOperator => self.unary(node, how),
             CursorKind::ArraySubscriptExpr => self.subscript(node, how),
-            CursorKind::ParenExpr | CursorKind::UnexposedExpr => {
+            // A cast's operand is used as the cast is (`*(u32 *)&t->pid` reads through it).
+            CursorKind::ParenExpr | CursorKind::UnexposedExpr | CursorKind::CStyleCastExpr => {
                 for c in node.children() {
                     self.walk(c, how);
                 }

@@ -304,11 +304,15 @@ impl<'tu> Walker<'_, 'tu> {
         }
     }
 
-    /// A pointer that is a plain name, or an array (decaying) at a plain place.
+    /// A pointer that is a plain name, the address of a plain place, or an array (decaying)
+    /// at a plain place.
     fn plain_pointer(&self, e: Cursor<'tu>) -> bool {
         let inner = strip_implicit(e);
+        let value = strip(e);
         if is_array(&inner) {
             self.plain_place(inner)
+        } else if value.kind() == CursorKind::UnaryOperator && value.unary_operator() == Some("&") {
+            first_child(&value).is_some_and(|p| self.plain_place(p))
         } else {
             plain_value(e)
         }
