@@ -124,7 +124,7 @@ fn propagation_through_locals_helpers_fields_and_maps() {
         "#include <linux/sched.h>\nstruct info_t { struct task_struct *task; u64 ts; };\nBPF_HASH(infos, u32, struct info_t);\n\
 static struct task_struct *parent_of(struct task_struct *t)\n{\n    return t->real_parent;\n}\n\
 static u32 tgid_of(struct task_struct *t)\n{\n    return t->tgid;\n}\n\
-TRACEPOINT_PROBE(syscalls, sys_enter_execve)\n{\n    u32 tid = bpf_get_current_pid_tgid();\n    struct info_t info = {};\n    info.task = (struct task_struct *)bpf_get_current_task();\n    infos.update(&tid, &info);\n    return 0;\n}\n\
+TRACEPOINT_PROBE(syscalls, sys_enter_execve)\n{\n    u32 tid = bpf_get_current_pid_tgid();\n    struct info_t info = {.ts = 1, .task = (struct task_struct *)bpf_get_current_task()};\n    infos.update(&tid, &info);\n    return 0;\n}\n\
 TRACEPOINT_PROBE(sched, sched_process_exec)\n{\n    u32 tid = bpf_get_current_pid_tgid();\n    struct info_t *ip = infos.lookup(&tid);\n    if (!ip)\n        return 0;\n    struct task_struct *t, *p;\n    t = ip->task;\n    p = tid ? parent_of(t) : t + 0;\n    void *raw = (void *)p;\n    return tgid_of((struct task_struct *)raw) + t->pid;\n}\n",
         &[],
     );

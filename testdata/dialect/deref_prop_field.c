@@ -3,8 +3,9 @@
  * field: reads through that field of any variable of the struct type are
  * kernel reads, in this program and in others that get the struct from a map.
  *
- * At execve() entry, stores the current task in a struct kept per thread; at
- * the exec event, prints the pids read through the stored task.
+ * At execve() entry, stores the current task in a struct kept per thread (set
+ * by a designated initializer); at the exec event, prints the pids read
+ * through the stored task and through a local copy's field (set by assignment).
  */
 #include <linux/sched.h>
 
@@ -26,10 +27,11 @@ BPF_PERF_OUTPUT(events);
 TRACEPOINT_PROBE(syscalls, sys_enter_execve)
 {
     u32 tid = bpf_get_current_pid_tgid();
-    struct start_t start = {};
+    struct start_t start = {
+        .ts = bpf_ktime_get_ns(),
+        .task = (struct task_struct *)bpf_get_current_task(),
+    };
 
-    start.task = (struct task_struct *)bpf_get_current_task();
-    start.ts = bpf_ktime_get_ns();
     starts.update(&tid, &start);
     return 0;
 }
@@ -53,8 +55,8 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     return 0;
 }
 
-// test: spec A.5 propagation: a struct field (start.task = task) marks the field for every variable of the type, across a map value
-// test: spec B.2 propagation: a struct field (start.task = task) marks the field for every variable of the type, across a map value
+// test: spec A.5 propagation: a struct field (.task = task in an initializer, copy.task = task) marks the field for every variable of the type, across a map value
+// test: spec B.2 propagation: a struct field (.task = task in an initializer, copy.task = task) marks the field for every variable of the type, across a map value
 // test: setup cp $TARGET $TMP/dereffield
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/dereffield 1"

@@ -1,6 +1,6 @@
 //! Propagation of external pointers (spec B.2 points 4–6) over every function body of the file,
-//! to a fixed point: initialisations and assignments (of variables, of struct fields, through
-//! `*`), call arguments into the parameters of functions with a body, return values into the
+//! to a fixed point: initialisations and assignments (of variables, of struct fields, in
+//! struct initializers, through `*`), call arguments into the parameters of functions with a body, return values into the
 //! function, and map values (`m.update(&k, &sk)` marks `m`; a lookup in it then yields a
 //! pointer to an external pointer). Consumes the seeded [`Provenance`] and the function
 //! definitions; adds marks to the provenance.
@@ -39,6 +39,7 @@ fn pass<'tu>(prov: &mut Provenance<'tu>, function: Cursor<'tu>, tokens: &[Token]
     function.visit(|node, _| {
         match node.kind() {
             CursorKind::VarDecl | CursorKind::ParmDecl => declaration(prov, node, tokens),
+            CursorKind::InitListExpr => init_list(prov, node),
             CursorKind::BinaryOperator if node.binary_operator() == Some("=") => {
                 if let [lhs, rhs] = node.children()[..]
                     && is_pointer(&rhs)
@@ -74,6 +75,34 @@ fn declaration<'tu>(prov: &mut Provenance<'tu>, decl: Cursor<'tu>, tokens: &[Tok
         }
     }
     prov.mark(decl, &levels);
+}
+
+/// `{ .task = t }`, `{ ts, t }`: a struct's initialised fields hold what their initializers
+/// hold, as if assigned one by one.
+fn init_list<'tu>(prov: &mut Provenance<'tu>, list: Cursor<'tu>) {
+    let fields = list.ty().canonical().fields();
+    for (i, item) in list.children().into_iter().enumerate() {
+        let kids = item.children();
+        // A designator is a reference to the field (not an expression) before the value.
+        let designator = kids
+            .first()
+            .filter(|k| !k.is_expression())
+            .and_then(Cursor::referenced)
+            .filter(|f| f.kind() == CursorKind::FieldDecl);
+        let (field, value) = match (designator, &kids[..]) {
+            (Some(f), [_, value]) => (f, *value),
+            // `.a.b = v`: a nested path, not followed.
+            (Some(_), _) => continue,
+            (None, _) => match fields.get(i) {
+                Some(f) => (*f, item),
+                None => break,
+            },
+        };
+        if is_pointer(&value) {
+            let levels = prov.levels(value);
+            prov.mark(field, &levels);
+        }
+    }
 }
 
 /// `lhs = <value with levels>`: marks the variable, or the struct field (so `x.ptr->f` is read
