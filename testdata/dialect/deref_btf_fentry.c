@@ -28,6 +28,6 @@ KFUNC_PROBE(do_nanosleep, struct hrtimer_sleeper *sleeper, enum hrtimer_mode mod
 // test: spec B.4 BTF programs are not rewritten: sleeper->task->tgid stays a direct access
 // test: needs fentry
 // test: run -d 2
-// test: workload sleep 0.2
+// test: workload sleep 1
 // test: expect row OK=1
 // test: expect row OK=0 count=0

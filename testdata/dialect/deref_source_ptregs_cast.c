@@ -30,6 +30,6 @@ int kprobe__do_nanosleep(struct pt_regs *ctx)
 // test: spec B.5 sleeper->task becomes BPF_CORE_READ
 // test: needs kprobes
 // test: run -d 2
-// test: workload sleep 0.2
+// test: workload sleep 1
 // test: expect row OK=1
 // test: expect row OK=0 count=0
