@@ -212,6 +212,39 @@ extern _Bool LINUX_HAS_SYSCALL_WRAPPER __kconfig __weak;
 	bpf_probe_read_kernel_str((void *)(dst), (length),                             \
 				  (char *)args + (args->__BCCC_DATA_LOC(field) & 0xFFFF))
 
+/* ---- implicit reads the rewrite emits (spec B.5) ---------------------------------------------- */
+
+/* The value of the lvalue `lv` (`*p`, `p[i]`, `p->arr[i]`) that lies in kernel (user) memory,
+ * read whole with one probe read of its CO-RE-relocated address; zero if the read faults, as
+ * BCC's memset-then-read was. */
+#define BCCC_READ(lv)                                                                  \
+	({                                                                             \
+		__typeof_unqual__(lv) __bccc_v;                                        \
+		bpf_core_read(&__bccc_v, sizeof(__bccc_v), &(lv));                     \
+		__bccc_v;                                                              \
+	})
+#define BCCC_READ_USER(lv)                                                             \
+	({                                                                             \
+		__typeof_unqual__(lv) __bccc_v;                                        \
+		bpf_core_read_user(&__bccc_v, sizeof(__bccc_v), &(lv));                \
+		__bccc_v;                                                              \
+	})
+/* The same when the address of `lv` holds CO-RE reads of its own, which clang does not accept
+ * inside another read's __builtin_preserve_access_index: the address is computed plainly
+ * (vmlinux.h's records still relocate their fields through their preserve_access_index). */
+#define BCCC_PROBE_READ(lv)                                                            \
+	({                                                                             \
+		__typeof_unqual__(lv) __bccc_v;                                        \
+		bpf_probe_read_kernel(&__bccc_v, sizeof(__bccc_v), &(lv));             \
+		__bccc_v;                                                              \
+	})
+#define BCCC_PROBE_READ_USER(lv)                                                       \
+	({                                                                             \
+		__typeof_unqual__(lv) __bccc_v;                                        \
+		bpf_probe_read_user(&__bccc_v, sizeof(__bccc_v), &(lv));               \
+		__bccc_v;                                                              \
+	})
+
 /* ---- map methods the rewrite emits (BTF-defined maps: `.key`/`.value` are typed pointers) ---- */
 
 /* The `insert` argument of bccc_map_increment: BCC inserts missing keys only in HASH maps. */

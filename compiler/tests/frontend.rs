@@ -89,11 +89,11 @@ TRACEPOINT_PROBE(sched, sched_switch)\n{\n    u32 k = args->next_pid;\n    u64 o
     let t = out(&b);
     assert!(t.contains("// #include <linux/sched.h>"), "{t}");
     assert!(
-        t.contains("bccc_map_increment(h, k, 1, BCCC_INSERT_MISSING)"),
+        t.contains("bccc_map_increment(h, (k), (1), BCCC_INSERT_MISSING)"),
         "{t}"
     );
     assert!(
-        t.contains("bccc_map_atomic_increment(a, 0, 2, BCCC_NO_INSERT)"),
+        t.contains("bccc_map_atomic_increment(a, (0), (2), BCCC_NO_INSERT)"),
         "{t}"
     );
     assert!(

@@ -3,8 +3,11 @@
 //! hints), each fact with its span. No libclang type leaves this module.
 //!
 //! Order: top-level declarations first (maps must be known before bodies mention them), then
-//! each function body, then display hints (they depend on every use of a map).
+//! the provenance of pointers over all functions (a read in one body may depend on a map update
+//! or a call in another), then each function body, then display hints (they depend on every
+//! use of a map).
 
+mod ast;
 mod body;
 mod diagnostics;
 mod directives;
@@ -12,6 +15,9 @@ pub mod maps;
 mod names;
 mod probes;
 mod program;
+mod propagate;
+mod provenance;
+mod reads;
 mod section;
 
 pub use program::*;
@@ -23,9 +29,10 @@ use bccc_manifest::{AttachSpec, Builtin, MapKind, ParamType, ParamValue};
 use crate::diagnostics::Diagnostics;
 use crate::parse::Parsed;
 use crate::source::{SourceFile, Span};
-use body::{Evidence, Scope, Walker};
+use body::{Evidence, Scope, Use, Walker};
 use directives::{AttachDirective, DisplayDirective};
 use probes::FnDef;
+use provenance::Provenance;
 
 /// The main file's top-level declarations and macro expansions.
 #[derive(Default)]
@@ -93,7 +100,9 @@ pub fn analyze(
         renames: parsed.renames(),
     };
     let specs = attach_specs(&names, source, &attach_dirs, cli_attach, &mut diags);
-    let mut evidence = vec![Evidence::default(); program.maps.len()];
+    let tokens = &parsed.scan().tokens;
+    let mut provenance = Provenance::default();
+    let mut scopes = Vec::with_capacity(defs.len());
     for (f, specs) in defs.iter().zip(&specs) {
         let mut scope = Scope::default();
         if f.is_static {
@@ -109,6 +118,7 @@ pub fn analyze(
                 Ok(p) => {
                     scope = probe_scope(f, &p);
                     scope.probe = Some(program.probes.len());
+                    propagate::seed(&mut provenance, f, &p, tokens);
                     program.probes.push(p);
                 }
                 // A malformed directive right above already explains why nothing attaches it.
@@ -120,16 +130,13 @@ pub fn analyze(
                 Err(d) => diags.push(d),
             }
         }
-        let mut w = Walker {
-            file: source,
-            program: &mut program,
-            diags: &mut diags,
-            evidence: &mut evidence,
-            scope,
-            log2_vars: std::collections::HashSet::default(),
-        };
-        w.walk(f.body, false, false);
+        scopes.push(scope);
     }
+    // Every function's external pointers are known before any body is walked for reads
+    // (spec B.2: helpers, maps and fields carry them across functions).
+    let functions: Vec<_> = defs.iter().map(|f| f.cursor).collect();
+    propagate::propagate(&mut provenance, &functions, tokens);
+    let evidence = walk_bodies(&defs, scopes, &provenance, source, &mut program, &mut diags);
     let renames = parsed.renames();
     display_hints(
         &mut program,
@@ -148,6 +155,33 @@ pub fn analyze(
         &mut diags,
     );
     diags.into_result(program)
+}
+
+/// Walks every function body (map calls, implicit reads, tracepoint arguments); returns what
+/// the map uses say about display.
+fn walk_bodies<'tu>(
+    defs: &[FnDef<'tu>],
+    scopes: Vec<Scope<'tu>>,
+    provenance: &Provenance<'tu>,
+    source: &SourceFile,
+    program: &mut Program,
+    diags: &mut Diagnostics,
+) -> Vec<Evidence> {
+    let mut evidence = vec![Evidence::default(); program.maps.len()];
+    for (f, scope) in defs.iter().zip(scopes) {
+        let mut w = Walker {
+            file: source,
+            program,
+            diags,
+            evidence: &mut evidence,
+            scope,
+            provenance,
+            log2_vars: std::collections::HashSet::default(),
+            unevaluated: 0,
+        };
+        w.walk(f.body, Use::Value);
+    }
+    evidence
 }
 
 /// Maps and `const volatile` parameters.
@@ -341,29 +375,13 @@ fn directly_above(source: &SourceFile, directive: Span, fn_start: u32) -> bool {
     })
 }
 
-/// The scope a probe body starts with: its context and external parameters.
+/// The scope a probe body starts with: its context.
 fn probe_scope<'tu>(f: &FnDef<'tu>, p: &Probe) -> Scope<'tu> {
-    let user = p.section.kind.is_user();
-    let syscall_tp =
-        matches!(&p.kind, ProbeKind::Tracepoint { category, .. } if category == "syscalls");
-    let mut scope = Scope {
+    Scope {
         ctx_param: f.cursor.argument(0),
-        ctx_user: user || syscall_tp,
         tracepoint: matches!(p.kind, ProbeKind::Tracepoint { .. }),
         ..Scope::default()
-    };
-    if p.section.kind.is_pt_regs() {
-        for i in 1..f.params.len() as u32 {
-            if let Some(param) = f
-                .cursor
-                .argument(i)
-                .filter(|a| a.ty().canonical().kind() == TypeKind::Pointer)
-            {
-                scope.external.insert(param, user);
-            }
-        }
     }
-    scope
 }
 
 /// Decides each map's display role from its kind, its uses and `bccc:display` directives.

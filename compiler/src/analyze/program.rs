@@ -313,29 +313,53 @@ impl std::fmt::Display for Method {
     }
 }
 
-/// An implicit read of kernel memory (`t->real_parent->tgid` with `t` a kernel pointer).
+/// An implicit read of kernel (or user) memory through an external pointer (spec B.3, B.5):
+/// `t->real_parent->tgid` with `t` a kernel pointer.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct KernelDeref {
-    /// The whole expression that becomes one CO-RE read.
+    /// The whole expression the read replaces.
     pub span: Span,
-    /// The root pointer expression (`t`).
-    pub base: Span,
-    /// Member names per hop: each inner vector is one `->` hop, its items joined by `.`.
-    pub hops: Vec<Vec<String>>,
-    /// Whether the memory is user memory (`__user`, uprobe arguments).
+    /// Whether the memory is user memory (`__user`, uprobe arguments, syscall arguments).
     pub user: bool,
+    /// Whether the form's operand (the chain's base, the bitfield's container, the lvalue) is
+    /// a path from a plain name through external memory only. Only then may one CO-RE builtin
+    /// wrap it whole: clang relocates every member access inside `__builtin_preserve_access_index`
+    /// (a local struct's too, which then fails to load) and rejects reads nested inside it.
+    pub plain: bool,
     /// How the read is written.
     pub form: DerefForm,
 }
 
-/// The shape of an implicit read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+/// The shape of an implicit read. Spans inside a form lie inside [`KernelDeref::span`], so
+/// the reads of inner expressions compose with the outer one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "form", rename_all = "snake_case")]
 pub enum DerefForm {
-    /// `base->a.b->c`: one `BPF_CORE_READ(base, a.b, c)`.
-    Chain,
-    /// `*p`, `p[i]`, `p->arr[i]`: the whole lvalue `span` is read with one probe read.
+    /// `base->a.b->c`: `BPF_CORE_READ(base, a.b, c)`, one probe read per `->`.
+    Chain {
+        /// The external pointer expression (`base`).
+        base: Span,
+        /// Member names per hop: each inner vector is one `->` hop, its items joined by `.`
+        /// (anonymous struct and union members are not named: C reaches through them).
+        hops: Vec<Vec<String>>,
+    },
+    /// `*p`, `p[i]`, `p->arr[i]`, `(*p).f`: the lvalue is read whole with one `bpf_core_read`
+    /// of its (relocated) address.
     Value,
+    /// `&p->a.b`: no read, the address is relocated (`__builtin_preserve_access_index`).
+    Address,
+    /// `p->comm` used as a value: an array in external memory decays to its relocated address.
+    Decay,
+    /// `p->a.bits`: a bitfield, read with `BPF_CORE_READ_BITFIELD_PROBED(p, a.bits)`.
+    Bitfield {
+        /// The pointer the field path starts from (the base of the last `->`), or with
+        /// `address_of` an lvalue in external memory (`*p` in `(*p).a.bits`).
+        base: Span,
+        /// Whether `base` is the lvalue itself, whose address must be taken.
+        address_of: bool,
+        /// The member names from `base` to the bitfield, joined by `.`.
+        path: Vec<String>,
+    },
 }
 
 /// A use of a tracepoint argument (`args->filename`).

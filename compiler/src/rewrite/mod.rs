@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+mod deref;
 mod diagnostics;
 pub mod edit;
 mod tracepoints;
@@ -71,22 +72,7 @@ pub fn rewrite(
         };
         Edit::replace(r.span, format!("{attr}{}", r.to))
     }));
-    edits.extend(program.derefs.iter().map(|d| {
-        let read = if d.user {
-            "BPF_CORE_READ_USER("
-        } else {
-            "BPF_CORE_READ("
-        };
-        let hops: Vec<String> = d.hops.iter().map(|h| h.join(".")).collect();
-        Edit {
-            span: d.span,
-            pieces: vec![
-                text(read),
-                Piece::Source(d.base),
-                text(format!(", {})", hops.join(", "))),
-            ],
-        }
-    }));
+    edits.extend(deref::deref_edits(&program.derefs));
     for h in &program.helpers {
         let at = h.decl_start.start;
         let starts_static = source.text()[at as usize..].starts_with("static ");
