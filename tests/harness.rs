@@ -69,6 +69,8 @@ fn expectations_hold_and_fail() {
     assert!(ok("row FNAME^=/etc fields=3").is_empty());
     assert!(ok("table calls KEY=${child} COUNT=7").is_empty());
     assert!(!ok("table calls KEY=${child} COUNT=8").is_empty());
+    // Output with titles: a table that is not there matches nothing.
+    assert!(!ok("table nosuch KEY=42").is_empty());
     assert!(ok("hist").is_empty());
     assert!(!ok("hist count>=2").is_empty());
     assert!(ok("json pid=42 fname=${TMP}/f").is_empty());
@@ -180,4 +182,12 @@ fn the_host_kernel_btf_answers_function_and_type_needs() {
             .len(),
         1
     );
+}
+
+#[test]
+fn a_lone_table_has_no_title() {
+    let out = "@@bccc begin t\n@@bccc mode run\n@@bccc exit 0\n@@bccc stdout\n|KEY  COUNT\n|1    5\n@@bccc end t\n";
+    let f = parse_frames(out).remove("t").unwrap();
+    let e = parse_expect("table checks KEY=1 COUNT=5").unwrap();
+    assert!(judge(&f, &[e], &|_| true).is_empty());
 }

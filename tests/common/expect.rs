@@ -244,13 +244,16 @@ impl Frame {
     }
 
     fn rows<'a>(&'a self, table: Option<&str>) -> (Vec<&'a str>, Vec<&'a str>) {
-        // A table is the lines under its `NAME:` title; untitled output starts at the top. Either
-        // ends at the first blank line.
+        // A table is the lines under its `NAME:` title; untitled output starts at the top (a tool
+        // with one table prints no title, so a named table without one is the untitled output).
+        // Either ends at the first blank line.
+        let is_title = |l: &str| l.ends_with(':') && !l.contains(char::is_whitespace);
         let start = match table {
             Some(t) => {
                 let title = format!("{t}:");
                 match self.stdout.lines().position(|l| l.trim() == title) {
                     Some(i) => i + 1,
+                    None if !self.stdout.lines().any(is_title) => 0,
                     None => return (Vec::new(), Vec::new()),
                 }
             }
