@@ -145,18 +145,85 @@ static __always_inline unsigned int bpf_log2l(unsigned long v)
 		bpf_trace_printk(____fmt, sizeof(____fmt), ##__VA_ARGS__);             \
 	})
 
-/* Reading __data_loc fields of tracepoint records (BCC's TP_DATA_LOC_READ*). The field name
- * is spelled __data_loc_<f> in vmlinux.h's trace_event_raw_* structs; parse.h respells it. */
-#define __BCCC_DATA_LOC(field) __data_loc_##field
+/* ---- tracepoint records (spec C): `struct tracepoint__<cat>__<ev>` is marked
+ * preserve_access_index and defined at load time with the target's offsets; the rewrite turns
+ * each `args->field` read into one of these. The verifier accepts a context read only as one
+ * load at a constant offset from the context pointer itself. */
+
+/* A scalar field's value: one load, CO-RE-relocated. The empty asm keeps each load in its own
+ * block: without it clang merges the loads of two fields on both arms of a branch (`c ? a->x :
+ * a->y`, if/else, switch) into one load from a computed address, which the verifier refuses
+ * ("dereference of modified ctx ptr"). It emits no instruction. */
+#define BCCC_TP_LOAD(rec, member)                                                      \
+	({                                                                             \
+		typeof((rec)->member) __bccc_v = (rec)->member;                        \
+		asm volatile("" : "+r"(__bccc_v));                                     \
+		__bccc_v;                                                              \
+	})
+
+/* One element at a run-time index: a probe read (a variable offset from the context pointer
+ * is refused for a load, but is a valid source address for a helper). */
+#define BCCC_TP_ELEM(rec, member, index)                                               \
+	({                                                                             \
+		typeof((rec)->member[0]) __bccc_v = {};                                \
+		bpf_probe_read_kernel(&__bccc_v, sizeof(__bccc_v), &(rec)->member[index]); \
+		__bccc_v;                                                              \
+	})
+
+/* Copies a record field into `dst` (`size` bytes, zeroed): as many bytes as the running
+ * kernel's field has, up to `size` (CO-RE relocates the field's size like its offset). */
+static __always_inline void *__bccc_tp_copy(void *dst, __u32 size, __u32 field_size,
+					    const void *src)
+{
+	bpf_probe_read_kernel(dst, field_size < size ? field_size : size, src);
+	return dst;
+}
+
+/* A struct or union field's value, copied with a probe read (a copy is several loads from one
+ * computed address). */
+#define BCCC_TP_COPY(rec, member)                                                      \
+	({                                                                             \
+		typeof((rec)->member) __bccc_v = {};                                   \
+		__bccc_tp_copy(&__bccc_v, sizeof(__bccc_v), bpf_core_field_size((rec)->member), \
+			       &(rec)->member);                                        \
+		__bccc_v;                                                              \
+	})
+
+/* An array field used as a value (memcpy'd, handed to a function, walked by a loop): a pointer
+ * to a copy on the stack, since loads through a pointer into the record are refused. The copy
+ * is a compound literal, which lives until the end of the enclosing block, as the user's use
+ * of the pointer does. */
+#define BCCC_TP_ARRAY(rec, member)                                                     \
+	((typeof(&(rec)->member[0]))__bccc_tp_copy((typeof((rec)->member)){},            \
+						   sizeof((rec)->member),              \
+						   bpf_core_field_size((rec)->member), \
+						   &(rec)->member))
+
+/* Reading __data_loc fields (BCC's TP_DATA_LOC_READ*): the u32 `data_loc_<f>` holds the data's
+ * offset from the record's start (low 16 bits) and its length (high 16 bits). BCC's are
+ * `do { } while (0)` statements and take the `;` users write after them; these are
+ * expressions (the helper's result), which take it too. */
+#define __bccc_data_loc(field) BCCC_TP_LOAD(args, data_loc_##field)
+/* TP_DATA_LOC_READ's length is the data's, at most 65535: bounded by the destination's size
+ * where clang knows it, so the verifier accepts the read into a buffer of any size. */
+#define __bccc_fit(dst, len)                                                           \
+	({                                                                             \
+		__u32 __bccc_len = (len);                                              \
+		__u64 __bccc_max = __builtin_object_size(dst, 1);                      \
+		__bccc_len > __bccc_max ? (__u32)__bccc_max : __bccc_len;              \
+	})
 #define TP_DATA_LOC_READ_CONST(dst, field, length)                                     \
 	bpf_probe_read_kernel((void *)(dst), (length),                                 \
-			      (char *)args + (args->__BCCC_DATA_LOC(field) & 0xFFFF))
+			      (char *)args + (__bccc_data_loc(field) & 0xFFFF))
 #define TP_DATA_LOC_READ(dst, field)                                                   \
-	bpf_probe_read_kernel((void *)(dst), (args->__BCCC_DATA_LOC(field) >> 16),     \
-			      (char *)args + (args->__BCCC_DATA_LOC(field) & 0xFFFF))
+	({                                                                             \
+		__u32 __bccc_loc = __bccc_data_loc(field);                             \
+		bpf_probe_read_kernel((void *)(dst), __bccc_fit(dst, __bccc_loc >> 16), \
+				      (char *)args + (__bccc_loc & 0xFFFF));           \
+	})
 #define TP_DATA_LOC_READ_STR(dst, field, length)                                       \
 	bpf_probe_read_kernel_str((void *)(dst), (length),                             \
-				  (char *)args + (args->__BCCC_DATA_LOC(field) & 0xFFFF))
+				  (char *)args + (__bccc_data_loc(field) & 0xFFFF))
 
 /* ---- map methods the rewrite emits (BTF-defined maps: `.key`/`.value` are typed pointers) ---- */
 

@@ -29,7 +29,8 @@ fn frontend(name: &str, src: &str, attach: &[&str]) -> Result<Built, String> {
     }
 }
 
-/// Compiles the rewritten C and loads every program into the kernel.
+/// Compiles the rewritten C and loads every program into the kernel as a built tool does
+/// (tracepoint records described from this kernel's format files).
 fn load(b: &Built) {
     let object = bccc::compile::compile(&b.fe.source, &b.fe.rewritten, &b.fe.env, &[])
         .unwrap_or_else(|d| {
@@ -39,13 +40,9 @@ fn load(b: &Built) {
                 b.fe.rewritten.text
             )
         });
-    let mut open = libbpf_rs::ObjectBuilder::default()
-        .open_memory(&object.elf)
-        .expect("open object");
-    for mut p in open.progs_mut() {
-        p.set_autoload(true);
-    }
-    open.load()
+    let manifest = bccc::package::manifest(&b.fe.source, &b.fe.program, &object, "t")
+        .unwrap_or_else(|d| panic!("manifest: {}", d.render_plain()));
+    bccc_runtime::verify(&manifest, &object.elf)
         .unwrap_or_else(|e| panic!("load failed: {e}\n{}", b.fe.rewritten.text));
 }
 
@@ -154,14 +151,18 @@ fn syscall_tracepoints_map_fields_to_args() {
         &[],
     );
     let t = out(&b);
+    // Per-syscall records keep BCC's struct, relocated against the target's format at load.
     assert!(
-        t.contains("(struct trace_event_raw_sys_enter *args)"),
+        t.contains("(struct tracepoint__syscalls__sys_enter_openat *args)"),
         "{t}"
     );
-    assert!(t.contains("((const char *)args->args[1])"), "{t}");
-    assert!(t.contains("((int)args->args[2])"), "{t}");
-    assert!(t.contains("(struct trace_event_raw_sys_exit *args)"), "{t}");
-    assert!(t.contains("u32 r = args->ret;"), "{t}");
+    assert!(t.contains("\ts64 flags;\n"), "BCC's widening: {t}");
+    assert!(
+        t.contains("bpf_probe_read_user_str(buf, sizeof(buf), BCCC_TP_LOAD(args, filename))"),
+        "{t}"
+    );
+    assert!(t.contains("u32 f = BCCC_TP_LOAD(args, flags);"), "{t}");
+    assert!(t.contains("u32 r = BCCC_TP_LOAD(args, ret);"), "{t}");
 }
 
 #[test]
@@ -209,7 +210,7 @@ fn static_helpers_are_inlined() {
         out(&b)
     );
     assert!(
-        out(&b).contains("trace_event_raw_sched_wakeup_template *args"),
+        out(&b).contains("return bump(BCCC_TP_LOAD(args, pid));"),
         "{}",
         out(&b)
     );
@@ -400,9 +401,10 @@ TRACEPOINT_PROBE(sched, sched_process_exec)\n{\n    struct e_t e = {};\n    TP_D
     );
     let t = out(&b);
     assert!(
-        t.contains("(struct trace_event_raw_sched_process_exec *args)"),
+        t.contains("(struct tracepoint__sched__sched_process_exec *args)"),
         "{t}"
     );
+    assert!(t.contains("\tint data_loc_filename;\n"), "{t}");
     assert!(
         t.contains("TP_DATA_LOC_READ_STR(&e.f, filename, sizeof(e.f));"),
         "{t}"

@@ -1,11 +1,11 @@
-//! Function bodies: map-method calls, implicit kernel-memory reads (spec B), tracepoint argument
-//! uses, and the evidence that decides how maps are displayed.
+//! Function bodies: map-method calls, implicit kernel-memory reads (spec B) and the evidence that
+//! decides how maps are displayed (tracepoint record reads: `tp_args`).
 
 use std::collections::{HashMap, HashSet};
 
 use bccc_ffi::clang::{Cursor, CursorKind, TypeKind};
 
-use super::{DerefForm, KernelDeref, MapCall, Method, Program, TracepointArg, diagnostics, maps};
+use super::{DerefForm, KernelDeref, MapCall, Method, Program, diagnostics, maps};
 use crate::diagnostics::Diagnostics;
 use crate::source::{SourceFile, Span};
 
@@ -27,8 +27,6 @@ pub(crate) struct Scope<'tu> {
     pub(crate) ctx_param: Option<Cursor<'tu>>,
     /// Whether pointers found in the context point to user memory.
     pub(crate) ctx_user: bool,
-    /// The probe is a tracepoint whose arguments are `args->field`.
-    pub(crate) tracepoint: bool,
     /// Declarations holding external pointers, and whether they are user pointers.
     pub(crate) external: HashMap<Cursor<'tu>, bool>,
 }
@@ -290,28 +288,8 @@ impl<'tu> Walker<'_, 'tu> {
             self.walk(first, false, true);
             return;
         };
-        self.tracepoint_arg(&hops, root);
         self.deref(&hops, root, addr || is_array(&node));
         self.walk(root, false, true);
-    }
-
-    fn tracepoint_arg(&mut self, hops: &[Hop<'tu>], root: Cursor<'tu>) {
-        let (Some(probe), true) = (self.scope.probe, self.scope.tracepoint) else {
-            return;
-        };
-        let root_s = strip(root);
-        let is_args =
-            root_s.kind() == CursorKind::DeclRefExpr && root_s.referenced() == self.scope.ctx_param;
-        if let (true, Some(h)) = (is_args, hops.first().filter(|h| h.arrow))
-            && let (Some(span), Some(base)) = (span_of(&h.node), span_of(&root))
-        {
-            self.program.tp_args.push(TracepointArg {
-                span,
-                base,
-                field: h.name.clone(),
-                probe,
-            });
-        }
     }
 
     /// Records the CO-RE read for a chain whose pointer is external. `addr_only`: the chain's

@@ -12,6 +12,7 @@ pub mod maps;
 mod probes;
 mod program;
 mod section;
+mod tp_args;
 
 pub use program::*;
 pub use section::{Section, SectionKind};
@@ -123,6 +124,9 @@ pub fn analyze(
             log2_vars: std::collections::HashSet::default(),
         };
         w.walk(f.body, false, false);
+        program
+            .tp_args
+            .extend(tp_args::collect(f.body, &program.tracepoints));
     }
     display_hints(&mut program, &evidence, &display_dirs, source, &mut diags);
     diags.into_result(program)
@@ -291,7 +295,6 @@ fn probe_scope<'tu>(f: &FnDef<'tu>, p: &Probe) -> Scope<'tu> {
     let mut scope = Scope {
         ctx_param: f.cursor.argument(0),
         ctx_user: user || syscall_tp,
-        tracepoint: matches!(p.kind, ProbeKind::Tracepoint { .. }),
         ..Scope::default()
     };
     if p.section.kind.is_pt_regs() {
