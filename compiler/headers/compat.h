@@ -199,6 +199,14 @@ static __always_inline void *__bccc_tp_copy(void *dst, __u32 size, __u32 field_s
 						   bpf_core_field_size((rec)->member), \
 						   &(rec)->member))
 
+/* A field's address used as a pointer (`int *p = &args->f; ... *p`): the address of a copy,
+ * for the same reason. */
+#define BCCC_TP_ADDR(rec, member)                                                      \
+	((typeof(&(rec)->member))__bccc_tp_copy(&(typeof((rec)->member)){},             \
+						sizeof((rec)->member),                 \
+						bpf_core_field_size((rec)->member),    \
+						&(rec)->member))
+
 /* Reading __data_loc fields (BCC's TP_DATA_LOC_READ*): the u32 `data_loc_<f>` holds the data's
  * offset from the record's start (low 16 bits) and its length (high 16 bits). BCC's are
  * `do { } while (0)` statements and take the `;` users write after them; these are

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use bccc_manifest::tracepoint::FormatField;
-use bccc_manifest::{TracepointRecord, ValueKind};
+use bccc_manifest::{RecordField, TracepointRecord, ValueKind};
 
 const BTF_MAGIC: u16 = 0xeb9f;
 const HEADER_LEN: usize = 24;
@@ -233,21 +233,23 @@ fn scalar(kind: ValueKind, size: u32, signed: bool) -> Option<NewType> {
     }
 }
 
-/// The type describing `field` (of the program's kind) at `target`'s size on this kernel.
-fn field_type(
-    a: &mut Appender,
-    kind: ValueKind,
-    elem_size: Option<u32>,
-    target: &FormatField,
-) -> Option<u32> {
-    match elem_size {
-        None => Some(a.id(&scalar(kind, target.size, target.signed)?)),
-        Some(elem_size) => {
-            let elem = a.id(&scalar(kind, elem_size, target.signed)?);
-            let nelems = target.size.checked_div(elem_size).unwrap_or(0);
-            Some(a.id(&NewType::Array { elem, nelems }))
-        }
+/// The type describing `field` on this kernel, where the format says it is `target`.
+///
+/// An integer is read at the compiled width when this kernel's slot is as wide or wider: the
+/// low bytes of the slot (these are little-endian targets) hold the value as BCC's narrower
+/// declared type would read it, and CO-RE has no signed width change to refuse. A narrower
+/// slot is described as it is: libbpf then narrows the load (unsigned) or refuses (signed).
+fn field_type(a: &mut Appender, field: &RecordField, target: &FormatField) -> Option<u32> {
+    if field.array {
+        let elem = a.id(&scalar(field.kind, field.size, target.signed)?);
+        let nelems = target.size.checked_div(field.size).unwrap_or(0);
+        return Some(a.id(&NewType::Array { elem, nelems }));
     }
+    let size = match field.kind {
+        ValueKind::Int | ValueKind::Enum => field.size.min(target.size),
+        ValueKind::Pointer | ValueKind::Aggregate => target.size,
+    };
+    Some(a.id(&scalar(field.kind, size, target.signed)?))
 }
 
 /// One record's struct, appended: the members this kernel's format has, at its offsets.
@@ -261,7 +263,7 @@ fn append_record(
     let mut missing = Vec::new();
     for field in &record.fields {
         let target = format.iter().find(|f| f.bcc_name() == field.name);
-        match target.and_then(|t| Some((t, field_type(a, field.kind, field.elem_size, t)?))) {
+        match target.and_then(|t| Some((t, field_type(a, field, t)?))) {
             Some((t, ty)) => members.push((field.name.as_str(), ty, t.offset * 8)),
             None => missing.push(field.name.clone()),
         }
@@ -310,7 +312,6 @@ pub fn extend(
 
 #[cfg(test)]
 mod tests {
-    use bccc_manifest::RecordField;
     use bccc_manifest::tracepoint::parse_format;
     use libbpf_rs::btf::{Btf, BtfKind, BtfType, types};
 
@@ -347,11 +348,12 @@ mod tests {
         \tfield:__data_loc char[] cmd;\toffset:44;\tsize:4;\tsigned:0;\n\
         \tfield:void * rq;\toffset:48;\tsize:8;\tsigned:0;\n";
 
-    fn field(name: &str, kind: ValueKind, elem_size: Option<u32>) -> RecordField {
+    fn field(name: &str, kind: ValueKind, size: u32, array: bool) -> RecordField {
         RecordField {
             name: name.into(),
             kind,
-            elem_size,
+            size,
+            array,
         }
     }
 
@@ -360,13 +362,13 @@ mod tests {
             category: "block".into(),
             event: "block_rq_complete".into(),
             fields: vec![
-                field("dev", ValueKind::Int, None),
-                field("sector", ValueKind::Int, None),
-                field("error", ValueKind::Int, None),
-                field("rwbs", ValueKind::Int, Some(1)),
-                field("data_loc_cmd", ValueKind::Int, None),
-                field("rq", ValueKind::Pointer, None),
-                field("ioprio", ValueKind::Int, None),
+                field("dev", ValueKind::Int, 4, false),
+                field("sector", ValueKind::Int, 8, false),
+                field("error", ValueKind::Int, 4, false),
+                field("rwbs", ValueKind::Int, 1, true),
+                field("data_loc_cmd", ValueKind::Int, 4, false),
+                field("rq", ValueKind::Pointer, 8, false),
+                field("ioprio", ValueKind::Int, 2, false),
             ],
         }
     }
@@ -433,13 +435,44 @@ mod tests {
     }
 
     #[test]
+    fn integers_keep_their_compiled_width_in_wider_slots() {
+        let rec = TracepointRecord {
+            category: "syscalls".into(),
+            event: "sys_enter_openat".into(),
+            fields: vec![
+                field("mode", ValueKind::Int, 2, false),
+                field("flags", ValueKind::Int, 8, false),
+            ],
+        };
+        let format = parse_format(
+            "\tfield:umode_t mode;\toffset:32;\tsize:8;\tsigned:0;\n\
+             \tfield:int flags;\toffset:24;\tsize:4;\tsigned:1;\n",
+        );
+        let ext = extend(&tiny_base(), &[(&rec, format)]).expect("extends");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("btf");
+        std::fs::write(&path, &ext.btf).expect("write");
+        let btf = Btf::from_path(&path).expect("parses");
+        let st: types::Struct<'_> = btf.type_by_name(&rec.struct_name()).expect("record");
+        let bits: Vec<u8> = st
+            .iter()
+            .map(|m| {
+                let int: types::Int<'_> = btf.type_by_id(m.ty).expect("int");
+                int.bits
+            })
+            .collect();
+        // mode: BCC's 2-byte umode_t in an 8-byte slot; flags: a narrower slot, as it is.
+        assert_eq!(bits, [16, 32]);
+    }
+
+    #[test]
     fn kinds_that_cannot_take_the_kernels_size_count_as_missing() {
         let rec = TracepointRecord {
             category: "c".into(),
             event: "e".into(),
             fields: vec![
-                field("x", ValueKind::Int, None),
-                field("y", ValueKind::Enum, None),
+                field("x", ValueKind::Int, 3, false),
+                field("y", ValueKind::Enum, 4, false),
             ],
         };
         let format = parse_format(

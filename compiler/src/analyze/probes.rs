@@ -233,10 +233,14 @@ pub(crate) fn classify(
     if section.kind.is_btf() {
         check_btf_ctx(f, file, section.kind)?;
     }
-    let attach = named_attach
-        .into_iter()
-        .chain(specs.iter().cloned())
-        .collect();
+    // A directive may name what the function's name or record type already attaches it to:
+    // attaching one program twice to a tracepoint fails (EEXIST).
+    let mut attach: Vec<AttachSpec> = Vec::new();
+    for spec in named_attach.into_iter().chain(specs.iter().cloned()) {
+        if !attach.contains(&spec) {
+            attach.push(spec);
+        }
+    }
     Ok(Probe {
         function: name.clone(),
         kind,

@@ -336,8 +336,10 @@ pub enum FieldRead {
         /// Whether the index is an integer literal (a constant offset).
         literal: bool,
     },
-    /// Not a read: the address is taken, the field is written, or it is under `sizeof`; and
-    /// an array handed straight to a probe-read helper, which reads the record itself.
+    /// The address is taken (`&args->f`) and used as a pointer.
+    Address,
+    /// Not a read: the field is written or under `sizeof`; and an address handed straight to
+    /// a probe-read helper as its source, which reads the record itself.
     NotRead,
 }
 

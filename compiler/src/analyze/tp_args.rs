@@ -20,12 +20,14 @@ const READS_FROM_ADDRESS: [&str; 4] = [
     "bpf_probe_read_kernel_str",
 ];
 
-/// Whether the value of the expression being walked is read.
+/// How the expression being walked is used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Use {
     /// Its value is read.
     Read,
-    /// Its address is taken, it is written, or it is not evaluated (`sizeof`).
+    /// Its address is taken (`&e`, `&e[i]`).
+    Address,
+    /// It is written, or not evaluated (`sizeof`).
     NotRead,
 }
 
@@ -75,8 +77,13 @@ impl<'tu> Collector<'_> {
             CursorKind::ParenExpr | CursorKind::UnexposedExpr => self.walk_all(node, usage),
             CursorKind::UnaryExpr => self.walk_all(node, Use::NotRead),
             CursorKind::UnaryOperator => {
-                let read = !matches!(node.unary_operator(), Some("&" | "++" | "--"));
-                self.walk_all(node, if read { Use::Read } else { Use::NotRead });
+                let inner = match node.unary_operator() {
+                    Some("&") if usage == Use::NotRead => Use::NotRead,
+                    Some("&") => Use::Address,
+                    Some("++" | "--") => Use::NotRead,
+                    _ => Use::Read,
+                };
+                self.walk_all(node, inner);
             }
             CursorKind::BinaryOperator | CursorKind::CompoundAssignOperator => {
                 let assigns = node.kind() == CursorKind::CompoundAssignOperator
@@ -125,6 +132,7 @@ impl<'tu> Collector<'_> {
         };
         let read = match usage {
             Use::NotRead => FieldRead::NotRead,
+            Use::Address => FieldRead::Address,
             Use::Read if is_array(&node) => FieldRead::Array,
             Use::Read if node.ty().canonical().kind() == TypeKind::Record => FieldRead::Aggregate,
             Use::Read => FieldRead::Value,
@@ -146,37 +154,50 @@ impl<'tu> Collector<'_> {
             self.walk(*index, Use::Read);
             return;
         };
-        let read = match (usage, span_of(index)) {
-            (Use::Read, Some(index_span)) => FieldRead::Element {
-                index: index_span,
-                literal: strip(*index).kind() == CursorKind::IntegerLiteral,
-            },
-            _ => FieldRead::NotRead,
-        };
-        if read == FieldRead::NotRead {
-            self.record(field, base, tp, read);
-        } else {
-            self.record_at(node, field, base, tp, read);
+        match (usage, span_of(index)) {
+            (Use::Read, Some(index_span)) => {
+                let literal = strip(*index).kind() == CursorKind::IntegerLiteral;
+                let read = FieldRead::Element {
+                    index: index_span,
+                    literal,
+                };
+                self.record_at(node, field, base, tp, read);
+            }
+            // `&args->f[i]`: an address in a copy of the array, like the array's own value.
+            (Use::Address, _) => self.record(field, base, tp, FieldRead::Array),
+            _ => self.record(field, base, tp, FieldRead::NotRead),
         }
         self.walk(base, Use::Read);
         self.walk(*index, Use::Read);
     }
 
-    /// A call: an array field passed straight to a probe-read helper as its source stays an
-    /// address (the helper reads the record itself); other arguments are reads.
+    /// A call: a field's address (`&args->f`, or an array field) passed straight to a
+    /// probe-read helper as its source stays an address into the record, which the helper
+    /// reads itself; other arguments are walked as usual.
     fn call(&mut self, node: Cursor<'tu>) {
         let args = node.arguments();
         let callee = node.spelling();
         let reads_address = READS_FROM_ADDRESS.contains(&callee.as_str());
         for c in node.children() {
-            let field = strip(c);
             let source_arg = reads_address && args.get(2) == Some(&c);
-            if source_arg && is_array(&field) && self.record_access(field).is_some() {
-                self.member(field, Use::NotRead);
-            } else {
-                self.walk(c, Use::Read);
+            match self.address_of_field(c).filter(|_| source_arg) {
+                Some(field) => self.member(field, Use::NotRead),
+                None => self.walk(c, Use::Read),
             }
         }
+    }
+
+    /// The record field whose address `c` is: `&args->f` or an array field `args->f`.
+    fn address_of_field(&self, c: Cursor<'tu>) -> Option<Cursor<'tu>> {
+        let c = strip(c);
+        let field = if c.kind() == CursorKind::UnaryOperator && c.unary_operator() == Some("&") {
+            strip(c.children().into_iter().next()?)
+        } else if is_array(&c) {
+            c
+        } else {
+            return None;
+        };
+        self.record_access(field).map(|_| field)
     }
 
     fn record(&mut self, node: Cursor<'tu>, base: Cursor<'tu>, tp: usize, read: FieldRead) {

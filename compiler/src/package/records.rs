@@ -23,12 +23,14 @@ fn record_field(name: String, ty: &Type) -> RecordField {
         Type::Array { elem, .. } => RecordField {
             name,
             kind: value_kind(elem),
-            elem_size: Some(elem.size()),
+            size: elem.size(),
+            array: true,
         },
         _ => RecordField {
             name,
             kind: value_kind(ty),
-            elem_size: None,
+            size: ty.size(),
+            array: false,
         },
     }
 }
@@ -81,7 +83,7 @@ mod tests {
                 len: 16,
             },
         );
-        assert_eq!((f.kind, f.elem_size), (ValueKind::Int, Some(1)));
+        assert_eq!((f.kind, f.size, f.array), (ValueKind::Int, 1, true));
         let p = record_field(
             "caller".into(),
             &Type::Array {
@@ -89,7 +91,7 @@ mod tests {
                 len: 4,
             },
         );
-        assert_eq!((p.kind, p.elem_size), (ValueKind::Pointer, Some(8)));
+        assert_eq!((p.kind, p.size, p.array), (ValueKind::Pointer, 8, true));
         let e = record_field(
             "state".into(),
             &Type::Enum {
@@ -99,7 +101,7 @@ mod tests {
                 variants: Vec::new(),
             },
         );
-        assert_eq!((e.kind, e.elem_size), (ValueKind::Enum, None));
+        assert_eq!((e.kind, e.size, e.array), (ValueKind::Enum, 4, false));
         assert_eq!(record_field("b".into(), &Type::Bool).kind, ValueKind::Int);
     }
 }

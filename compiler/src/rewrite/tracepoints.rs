@@ -38,6 +38,8 @@ pub(super) fn arg_edits(program: &Program) -> Vec<Edit> {
             FieldRead::Value => vec![text("BCCC_TP_LOAD("), base, text(format!(", {field})"))],
             FieldRead::Array => vec![text("BCCC_TP_ARRAY("), base, text(format!(", {field})"))],
             FieldRead::Aggregate => vec![text("BCCC_TP_COPY("), base, text(format!(", {field})"))],
+            // `&args->f`: the `&` stays outside, applied to the copy.
+            FieldRead::Address => vec![text("(*BCCC_TP_ADDR("), base, text(format!(", {field}))"))],
             FieldRead::Element {
                 index,
                 literal: true,

@@ -132,9 +132,11 @@ pub struct RecordField {
     pub name: String,
     /// What the field holds (each element's kind for an array).
     pub kind: ValueKind,
-    /// For an array: the size of one element in bytes.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub elem_size: Option<u32>,
+    /// The size in bytes of the value, or of one element for an array, as compiled.
+    pub size: u32,
+    /// Whether the field is an array (its length is the target's field size over `size`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub array: bool,
 }
 
 /// A tracepoint whose record the program reads through BCC's `struct tracepoint__<cat>__<ev>`.
