@@ -144,7 +144,7 @@ TRACEPOINT_PROBE(sched, sched_process_exit)\n{\n    struct task_struct *t = (str
 }
 
 #[test]
-fn syscall_tracepoints_map_fields_to_args() {
+fn syscall_tracepoints_keep_bccs_struct() {
     let b = build(
         "s.c",
         "BPF_HASH(c, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_openat)\n{\n    char buf[32];\n    bpf_probe_read_user_str(buf, sizeof(buf), args->filename);\n    u32 f = args->flags;\n    u64 z = 0;\n    c.update(&f, &z);\n    return 0;\n}\nTRACEPOINT_PROBE(syscalls, sys_exit_openat)\n{\n    u32 r = args->ret;\n    c.delete(&r);\n    return 0;\n}\n",
@@ -454,4 +454,33 @@ fn diagnostics_for_btf_programs() {
         &["kretfunc:vfs_read=kfunc__vmlinux__vfs_read"],
     );
     assert!(entry_and_exit.contains("bccc::E0212"), "{entry_and_exit}");
+}
+
+#[test]
+fn tracepoint_reads_take_verifier_safe_shapes() {
+    let b = build(
+        "r.c",
+        "struct e_t { u32 a; char c[16]; char d; u64 s; };\nBPF_PERF_OUTPUT(ev);\n\
+static u32 prio_of(struct tracepoint__sched__sched_wakeup_new *rec)\n{\n    return rec->prio;\n}\n\
+TRACEPOINT_PROBE(sched, sched_wakeup_new)\n{\n    struct e_t e = {};\n    u32 i = e.a & 3;\n    pid_t *p = &args->pid;\n\
+    e.a = e.a ? args->pid : args->target_cpu;\n    e.a += *p + prio_of(args);\n\
+    __builtin_memcpy(&e.c, args->comm, sizeof(args->comm));\n    e.d = args->comm[1] + args->comm[i];\n\
+    bpf_probe_read_kernel(&e.s, 4, &args->prio);\n    bpf_probe_read_kernel(&e.c, sizeof(e.c), args->comm);\n\
+    ev.perf_submit(args, &e, sizeof(e));\n    return 0;\n}\n",
+        &[],
+    );
+    let t = out(&b);
+    for want in [
+        "return BCCC_TP_LOAD(rec, prio);",
+        "pid_t *p = &(*BCCC_TP_ADDR(args, pid));",
+        "e.a = e.a ? BCCC_TP_LOAD(args, pid) : BCCC_TP_LOAD(args, target_cpu);",
+        "__builtin_memcpy(&e.c, BCCC_TP_ARRAY(args, comm), sizeof(args->comm));",
+        "e.d = BCCC_TP_LOAD(args, comm[1]) + BCCC_TP_ELEM(args, comm, i);",
+        // Addresses handed straight to a probe read stay addresses into the record.
+        "bpf_probe_read_kernel(&e.s, 4, &args->prio);",
+        "bpf_probe_read_kernel(&e.c, sizeof(e.c), args->comm);",
+        "bpf_perf_event_output(args, &ev,",
+    ] {
+        assert!(t.contains(want), "missing `{want}` in:\n{t}");
+    }
 }

@@ -27,6 +27,7 @@ TRACEPOINT_PROBE(sched, sched_wakeup_new)
 // test: spec A.7 args->field reads of integer fields and a char array handed to bpf_probe_read_kernel
 // test: spec C.1 the struct generated from the format file, common fields hidden
 // test: run -d 2
+// test: workload c=$(cat /proc/$$/comm); echo comm=$c >>$VARS; echo len=${#c} >>$VARS
 // test: workload $TARGET 1 >/dev/null & echo child=$! >>$VARS; wait
 // test: expect header PID PRIO CPU COMM
-// test: expect row PID=${child} PRIO>=0 CPU>=0 COMM=sh
+// test: expect row PID=${child} PRIO>=0 CPU>=0 COMM=${comm}

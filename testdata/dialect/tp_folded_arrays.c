@@ -43,6 +43,7 @@ TRACEPOINT_PROBE(sched, sched_wakeup_new)
 
 // test: spec C.2 folded-offset shapes: memcpy from an array field, an array field passed to a function, literal and run-time element reads, a field's address dereferenced
 // test: run -d 2
+// test: workload c=$(cat /proc/$$/comm); echo comm=$c >>$VARS; echo len=${#c} >>$VARS
 // test: workload $TARGET 1 >/dev/null & echo child=$! >>$VARS; wait
 // test: expect header PID LEN COMM FIRST AT
-// test: expect row PID=${child} LEN=2 COMM=sh
+// test: expect row PID=${child} LEN=${len} COMM=${comm}

@@ -242,6 +242,22 @@ mod tests {
     }
 
     #[test]
+    fn btf_records_stand_in_for_a_missing_format_file() {
+        let btf = Path::new("/sys/kernel/btf/vmlinux");
+        let tp = from_btf(btf, "sched", "sched_process_exec").expect("the record is in BTF");
+        assert_eq!(tp.source, FormatSource::Btf);
+        let names: Vec<_> = tp.fields.iter().map(FormatField::bcc_name).collect();
+        assert_eq!(names, ["data_loc_filename", "pid", "old_pid"]);
+        let text = struct_text(&tp, StructFor::Compile);
+        assert!(
+            text.contains("\ttypeof(((struct trace_event_raw_sched_process_exec *)0)->pid) pid;\n"),
+            "{text}"
+        );
+        assert!(text.contains("\tint data_loc_filename;\n"), "{text}");
+        assert!(from_btf(btf, "nosuch", "event").is_none());
+    }
+
+    #[test]
     fn reads_this_hosts_format_file() {
         let tp = read_format("sched", "sched_switch").expect("tracefs is mounted (see .ci/run)");
         assert!(tp.field("prev_pid").is_some());

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{AttachSpec, TracepointRecord, Type};
 
 /// Bumped whenever a change to these types would make an older runtime misread a manifest.
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// What a built tool contains. Serialized as JSON into the payload section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
