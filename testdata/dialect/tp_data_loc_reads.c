@@ -9,6 +9,7 @@ struct data_t {
     char fname[128];
     char first[4];
     char whole[128];
+    char either[8];
 };
 
 BPF_PERF_OUTPUT(events);
@@ -23,6 +24,11 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     TP_DATA_LOC_READ_CONST(&data.first, filename, 3);
     /* The whole string with its NUL: the length comes from the field. */
     TP_DATA_LOC_READ(&data.whole, filename);
+    /* Statements like BCC's do { } while (0): a `;` after each, braces optional. */
+    if (data.len > 4)
+        TP_DATA_LOC_READ_CONST(&data.either, filename, 4);
+    else
+        TP_DATA_LOC_READ_STR(&data.either, filename, sizeof(data.either));
     events.perf_submit(args, &data, sizeof(data));
     return 0;
 }
@@ -30,7 +36,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
 // test: spec A.7 TP_DATA_LOC_READ, TP_DATA_LOC_READ_CONST, TP_DATA_LOC_READ_STR
 // test: spec C.1 __data_loc field as int data_loc_<name>, read directly
 // test: run -d 2
-// test: setup echo target=$TARGET >>$VARS; echo len=$((${#TARGET} + 1)) >>$VARS; echo first=$(echo $TARGET | cut -c1-3) >>$VARS
+// test: setup echo target=$TARGET >>$VARS; echo len=$((${#TARGET} + 1)) >>$VARS; echo first=$(echo $TARGET | cut -c1-3) >>$VARS; echo four=$(echo $TARGET | cut -c1-4) >>$VARS
 // test: workload $TARGET 1 >/dev/null
-// test: expect header PID LEN FNAME FIRST WHOLE
-// test: expect row FNAME=${target} LEN=${len} FIRST=${first} WHOLE=${target}
+// test: expect header PID LEN FNAME FIRST WHOLE EITHER
+// test: expect row FNAME=${target} LEN=${len} FIRST=${first} WHOLE=${target} EITHER=${four}

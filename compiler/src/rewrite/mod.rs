@@ -6,7 +6,7 @@
 //! methods → libbpf helpers (or `bccc/compat.h` macros where BCC's semantics need more);
 //! probes → `SEC(...)` programs; implicit kernel reads → `BPF_CORE_READ`; tracepoint records
 //! → BCC's structs, CO-RE-relocatable, and their field reads → verifier-safe loads
-//! ([`tracepoints`]); kernel `#include`s commented out.
+//! (`tracepoints`); kernel `#include`s commented out.
 
 use std::fmt::Write as _;
 
