@@ -36,10 +36,19 @@ pub(crate) fn probe_ref(manifest: &Manifest, program: &str) -> ProbeRef {
     }
 }
 
+/// Something a program's tracepoint record has that this kernel lacks.
+struct Lack {
+    /// What libbpf's log names when a relocation needed it: `struct tracepoint__c__e.field`
+    /// (or the struct alone when the whole tracepoint is missing).
+    needle: String,
+    /// The sentence for the user.
+    text: String,
+}
+
 /// This kernel's BTF with the manifest's tracepoint records appended (see [`records`]), in an
-/// unnamed temporary file, and what this kernel lacks of them (one line each, to explain a
-/// failed load). `None` when the program reads no record.
-fn record_btf(manifest: &Manifest) -> Result<Option<(File, Vec<String>)>, RunError> {
+/// unnamed temporary file, and what this kernel lacks of them (to explain a failed load).
+/// `None` when the program reads no record.
+fn record_btf(manifest: &Manifest) -> Result<Option<(File, Vec<Lack>)>, RunError> {
     if manifest.tracepoint_records.is_empty() {
         return Ok(None);
     }
@@ -55,17 +64,23 @@ fn record_btf(manifest: &Manifest) -> Result<Option<(File, Vec<String>)>, RunErr
                 let text = sys::read_text(&dir.join("format"));
                 formats.push((record, parse_format(&text)));
             }
-            None => lacks.push(format!("tracepoint {name} does not exist on this kernel")),
+            None => lacks.push(Lack {
+                needle: format!("struct {}.", record.struct_name()),
+                text: format!("tracepoint {name} does not exist on this kernel"),
+            }),
         }
     }
     let extended = records::extend(&base, &formats)
         .map_err(|e| records_err(format!("{}: {e}", sys::VMLINUX_BTF)))?;
     for ((record, _), missing) in formats.iter().zip(&extended.missing) {
         for field in missing {
-            lacks.push(format!(
-                "tracepoint {}:{} has no field `{field}` on this kernel",
-                record.category, record.event
-            ));
+            lacks.push(Lack {
+                needle: format!("struct {}.{field} ", record.struct_name()),
+                text: format!(
+                    "tracepoint {}:{} has no field `{field}` on this kernel",
+                    record.category, record.event
+                ),
+            });
         }
     }
     let mut file = tempfile::tempfile()
@@ -125,18 +140,19 @@ pub(crate) fn load(
     open.load().map_err(|e| classify(manifest, &e, lacks))
 }
 
-/// Turns a load error plus libbpf's log into the message the user sees; `lacks` says which
-/// tracepoints or fields the program reads that this kernel does not have (the likely cause).
-fn classify(manifest: &Manifest, e: &libbpf_rs::Error, lacks: &[String]) -> RunError {
+/// Turns a load error plus libbpf's log into the message the user sees; of `lacks` (the
+/// tracepoints or fields the program's records have that this kernel does not), those a failed
+/// relocation in the log names are the cause and are said first.
+fn classify(manifest: &Manifest, e: &libbpf_rs::Error, lacks: &[Lack]) -> RunError {
     let denied = matches!(e.kind(), ErrorKind::PermissionDenied);
     if denied && !sys::privileges().sufficient() {
         return RunError::NeedsRoot;
     }
     let lines = libbpf_log::recent();
     let mut reason = e.to_string();
-    for l in lacks {
+    for text in explained(lacks, &lines) {
         reason.push_str("; ");
-        reason.push_str(l);
+        reason.push_str(text);
     }
     let Some(failure) = libbpf_log::verifier_failure(&lines, VERIFIER_TAIL) else {
         let skip = lines.len().saturating_sub(VERIFIER_TAIL);
@@ -163,6 +179,15 @@ fn classify(manifest: &Manifest, e: &libbpf_rs::Error, lacks: &[String]) -> RunE
     }
 }
 
+/// The sentences of `lacks` whose field (or tracepoint) a line of libbpf's log names.
+fn explained<'a>(lacks: &'a [Lack], lines: &[String]) -> Vec<&'a str> {
+    lacks
+        .iter()
+        .filter(|l| lines.iter().any(|line| line.contains(&l.needle)))
+        .map(|l| l.text.as_str())
+        .collect()
+}
+
 /// What to suggest when the kernel refuses a BTF program (EPERM, no verifier log) of `section`;
 /// `None` for sections that are not BTF programs.
 fn btf_refusal_hint(section: &str) -> Option<&'static str> {
@@ -181,7 +206,33 @@ fn btf_refusal_hint(section: &str) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
-    use super::btf_refusal_hint;
+    use super::{Lack, btf_refusal_hint, explained};
+
+    #[test]
+    fn missing_record_fields_are_named_only_when_a_relocation_needed_them() {
+        let lack = |needle: &str, text: &str| Lack {
+            needle: needle.into(),
+            text: text.into(),
+        };
+        let lacks = [
+            lack(
+                "struct tracepoint__block__block_rq_complete.ioprio ",
+                "no ioprio",
+            ),
+            lack("struct tracepoint__block__block_rq_complete.cmd ", "no cmd"),
+            lack("struct tracepoint__block__block_bio_bounce.", "no bounce"),
+        ];
+        let log = [
+            "0: <invalid CO-RE relocation>".to_owned(),
+            "failed to resolve CO-RE relocation <byte_off> [18] struct \
+             tracepoint__block__block_rq_complete.ioprio (0:9 @ offset 32)"
+                .to_owned(),
+        ];
+        assert_eq!(explained(&lacks, &log), ["no ioprio"]);
+        let bounce = ["relo #0: struct tracepoint__block__block_bio_bounce.dev (0:1)".to_owned()];
+        assert_eq!(explained(&lacks, &bounce), ["no bounce"]);
+        assert!(explained(&lacks, &[]).is_empty());
+    }
 
     #[test]
     fn refusal_hints_follow_the_program_type() {

@@ -14,6 +14,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat)
 }
 
 // test: spec A.7 per-syscall exit record: args->ret (long) and args->__syscall_nr
+// test: needs CONFIG_FTRACE_SYSCALLS
 // test: run -d 2
 // test: workload cat $TMP/missing 2>/dev/null; cat $TMP/missing 2>/dev/null
 // test: expect table errors KEY=-2 COUNT>=2
