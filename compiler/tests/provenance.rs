@@ -30,21 +30,18 @@ fn frontend(src: &str, attach: &[&str]) -> Built {
     }
 }
 
-/// Compiles the rewritten C and loads every program; `btf` accepts the EPERM this kernel gives
+/// Compiles the rewritten C and loads every program as a built tool does (tracepoint records
+/// described from this kernel's format files); `btf` accepts the EPERM this kernel gives
 /// tracing programs before verifying them.
 fn load(b: &Built, btf: bool) {
     let object = bccc::compile::compile(&b.fe.source, &b.fe.rewritten, &b.fe.env, &[])
         .unwrap_or_else(|d| panic!("compile failed:\n{}\n{}", d.render_plain(), out(b)));
-    let mut open = libbpf_rs::ObjectBuilder::default()
-        .open_memory(&object.elf)
-        .expect("open object");
-    for mut p in open.progs_mut() {
-        p.set_autoload(true);
-    }
-    match open.load() {
-        Ok(_) => {}
-        Err(e) if btf && e.kind() == libbpf_rs::ErrorKind::PermissionDenied => {}
-        Err(e) => panic!("load failed: {e:#}\n{}", out(b)),
+    let manifest = bccc::package::manifest(&b.fe.source, &b.fe.program, &object, "p")
+        .unwrap_or_else(|d| panic!("manifest failed:\n{}\n{}", d.render_plain(), out(b)));
+    match bccc_runtime::verify(&manifest, &object.elf) {
+        Ok(()) => {}
+        Err(e) if btf && e.to_string().contains("Operation not permitted") => {}
+        Err(e) => panic!("load failed: {e}\n{}", out(b)),
     }
 }
 
@@ -112,7 +109,7 @@ TRACEPOINT_PROBE(sched, sched_process_exit)\n{\n    struct task_struct *t = (str
             "return BPF_CORE_READ(s, task, pid);",
             "struct task_struct *prev = (struct task_struct *)ctx->args[1];",
             "return BPF_CORE_READ(prev, pid) + ({ __auto_type",
-            "return BPF_CORE_READ(timer, expires) == args->expires;",
+            "return BPF_CORE_READ(timer, expires) == BCCC_TP_LOAD(args, expires);",
             "return BPF_CORE_READ(t, real_parent, tgid);",
         ],
     );
@@ -210,7 +207,7 @@ struct app { int a; struct app *next; };\n// bccc:attach uprobe:/bin/true:main\n
         &b,
         &[
             "BPF_CORE_READ_USER(__bccc_p",
-            "return BCCC_PROBE_READ_USER(((const char *)args->args[1])[0]);",
+            "return BCCC_PROBE_READ_USER(BCCC_TP_LOAD(args, filename)[0]);",
             "return BCCC_READ_USER(filename[0]) + BPF_CORE_READ(how, flags);",
             "char *arg = BCCC_READ_USER(argv[0]);",
             "return BCCC_READ_USER(*arg);",

@@ -331,6 +331,7 @@ pub(crate) mod tests {
                 param("json", "json", ParamType::Bool, ParamValue::Bool(true), 5),
             ],
             trace_printk: false,
+            tracepoint_records: Vec::new(),
         }
     }
 

@@ -71,16 +71,21 @@ pub(crate) fn stage(fixture: &Fixture, root: &Path, target: &Path, mode: Mode) -
     dir
 }
 
+/// A built tool's embedded manifest and object.
+pub(crate) fn payload(tool: &[u8]) -> (bccc_manifest::Manifest, &[u8]) {
+    use object::{Object, ObjectSection};
+    let file = object::File::parse(tool).expect("tool is ELF");
+    let section = file
+        .section_by_name(bccc_manifest::payload::SECTION)
+        .expect("tool has a payload");
+    let data = section.data().expect("payload data");
+    bccc_manifest::payload::decode(data).expect("the payload decodes")
+}
+
 /// The names of the programs a built tool loads (from its embedded manifest).
 pub(crate) fn program_names(tool: &Path) -> Vec<String> {
-    use object::{Object, ObjectSection};
     let bytes = std::fs::read(tool).expect("read tool");
-    let file = object::File::parse(&*bytes).expect("tool is ELF");
-    let data = file
-        .section_by_name(bccc_manifest::payload::SECTION)
-        .and_then(|s| s.data().ok())
-        .expect("tool has a payload");
-    let (manifest, _) = bccc_manifest::payload::decode(data).expect("the payload decodes");
+    let (manifest, _) = payload(&bytes);
     manifest.programs.into_iter().map(|p| p.name).collect()
 }
 
@@ -195,7 +200,10 @@ pub(crate) fn run_here(fixture: &Fixture, facts: &KernelFacts) -> Vec<String> {
     let disk =
         (mode == Mode::Run && fixture.needs.contains(&Need::Disk)).then(|| LoopDisk::new(&root));
     let mut cmd = Command::new("sh");
-    cmd.arg(driver())
+    // cargo's library path makes every dynamic program the driver runs (grep, sleep) search
+    // dozens of directories: an openat storm that system-wide tools would report.
+    cmd.env_remove("LD_LIBRARY_PATH")
+        .arg(driver())
         .arg(format!("TARGET={}", target.display()));
     if let Some(d) = &disk {
         cmd.arg(format!("DISK={}", d.0));

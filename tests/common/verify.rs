@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use libbpf_rs::ObjectBuilder;
-
 use super::fixture::Fixture;
 
 /// Where objects say the uprobe target is (loading never attaches, so any path does).
@@ -27,34 +25,29 @@ pub(crate) fn try_build(fixture: &Fixture, extra: &[&str]) -> Result<std::proces
     }
 }
 
-/// Builds `fixture`'s object into `dir` and loads it; `Err` says why not.
+/// Builds `fixture`'s tool into `dir` and loads its object as the tool would (tracepoint records
+/// described from this kernel's format files), without attaching; `Err` says why not.
 pub(crate) fn build_and_load(fixture: &Fixture, dir: &Path) -> Result<(), String> {
-    let obj = dir.join(format!("{}.bpf.o", fixture.name));
-    try_build(
-        fixture,
-        &["--emit", "obj", "-o", obj.to_str().expect("utf-8 path")],
-    )
-    .map_err(|stderr| format!("bccc build failed:\n{stderr}"))?;
-    let bytes = std::fs::read(&obj).map_err(|e| e.to_string())?;
-    load(&bytes)
-}
-
-/// Loads an object (no attach).
-pub(crate) fn load(bytes: &[u8]) -> Result<(), String> {
-    let loaded = ObjectBuilder::default()
-        .open_memory(bytes)
-        .and_then(libbpf_rs::OpenObject::load);
-    match loaded {
-        Ok(obj) if obj.progs().count() > 0 => Ok(()),
-        Ok(_) => Err("no programs in the object".into()),
+    let tool = dir.join(&fixture.name);
+    try_build(fixture, &["-o", tool.to_str().expect("utf-8 path")])
+        .map_err(|stderr| format!("bccc build failed:\n{stderr}"))?;
+    let bytes = std::fs::read(&tool).map_err(|e| e.to_string())?;
+    let (manifest, object) = super::run::payload(&bytes);
+    if manifest.programs.is_empty() {
+        return Err("no programs in the object".into());
+    }
+    match bccc_runtime::verify(&manifest, object) {
+        Ok(()) => Ok(()),
+        // This kernel refuses BTF tracing programs before the verifier runs (EPERM: "Operation
+        // not permitted").
         Err(e)
-            if has_btf_tracing(bytes)
+            if has_btf_tracing(object)
                 && !super::run::fentry_loads()
-                && e.kind() == libbpf_rs::ErrorKind::PermissionDenied =>
+                && e.to_string().contains("Operation not permitted") =>
         {
             Ok(())
         }
-        Err(e) => Err(format!("the kernel refused the object: {e:#}")),
+        Err(e) => Err(format!("the kernel refused the object: {e}")),
     }
 }
 

@@ -1,6 +1,6 @@
 //! Function bodies: map-method calls, implicit kernel-memory reads (spec B, decided in
-//! [`super::reads`] from the file's [`Provenance`]), tracepoint argument uses, and the evidence
-//! that decides how maps are displayed.
+//! [`super::reads`] from the file's [`Provenance`]) and the evidence that decides how maps are
+//! displayed (tracepoint record reads: `tp_args`).
 
 use std::collections::HashSet;
 
@@ -8,8 +8,7 @@ use bccc_ffi::clang::{Cursor, CursorKind, TypeKind};
 
 use super::ast::{first_child, last_expr, method_call, span_of, strip, strip_implicit};
 use super::provenance::Provenance;
-use super::reads::Hop;
-use super::{MapCall, Method, Program, TracepointArg, diagnostics, maps};
+use super::{MapCall, Method, Program, diagnostics, maps};
 use crate::diagnostics::Diagnostics;
 
 /// What map uses say about display (per map, indexed like `Program::maps`).
@@ -19,17 +18,6 @@ pub(crate) struct Evidence {
     pub(crate) log2: bool,
     /// (BTF name, C spelling) of the submitted type.
     pub(crate) event: Option<(String, String)>,
-}
-
-/// The function being walked.
-#[derive(Debug, Default)]
-pub(crate) struct Scope<'tu> {
-    /// Index of the probe in `Program::probes`.
-    pub(crate) probe: Option<usize>,
-    /// The context parameter of a probe (`ctx`, `args`).
-    pub(crate) ctx_param: Option<Cursor<'tu>>,
-    /// The probe is a tracepoint whose arguments are `args->field`.
-    pub(crate) tracepoint: bool,
 }
 
 /// How the value of an expression is used where it appears.
@@ -50,7 +38,6 @@ pub(crate) struct Walker<'a, 'tu> {
     pub(crate) program: &'a mut Program,
     pub(crate) diags: &'a mut Diagnostics,
     pub(crate) evidence: &'a mut Vec<Evidence>,
-    pub(crate) scope: Scope<'tu>,
     pub(crate) provenance: &'a Provenance<'tu>,
     pub(crate) log2_vars: HashSet<Cursor<'tu>>,
     /// Inside `sizeof`/`typeof`/`alignof`: nothing is evaluated, so nothing is read.
@@ -213,25 +200,6 @@ impl<'tu> Walker<'_, 'tu> {
             && (contains_log2(*key) || self.refers_to_log2_var(*key))
         {
             self.evidence[map].log2 = true;
-        }
-    }
-
-    pub(crate) fn tracepoint_arg(&mut self, hops: &[Hop<'tu>], root: Cursor<'tu>) {
-        let (Some(probe), true) = (self.scope.probe, self.scope.tracepoint) else {
-            return;
-        };
-        let root_s = strip(root);
-        let is_args =
-            root_s.kind() == CursorKind::DeclRefExpr && root_s.referenced() == self.scope.ctx_param;
-        if let (true, Some(h)) = (is_args, hops.first().filter(|h| h.arrow))
-            && let (Some(span), Some(base)) = (span_of(&h.node), span_of(&root))
-        {
-            self.program.tp_args.push(TracepointArg {
-                span,
-                base,
-                field: h.name.clone(),
-                probe,
-            });
         }
     }
 

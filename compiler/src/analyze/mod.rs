@@ -19,6 +19,7 @@ mod propagate;
 mod provenance;
 mod reads;
 mod section;
+mod tp_args;
 
 pub use program::*;
 pub use section::{Section, SectionKind};
@@ -29,7 +30,7 @@ use bccc_manifest::{AttachSpec, Builtin, MapKind, ParamType, ParamValue};
 use crate::diagnostics::Diagnostics;
 use crate::parse::Parsed;
 use crate::source::{SourceFile, Span};
-use body::{Evidence, Scope, Use, Walker};
+use body::{Evidence, Use, Walker};
 use directives::{AttachDirective, DisplayDirective};
 use probes::FnDef;
 use provenance::Provenance;
@@ -102,9 +103,7 @@ pub fn analyze(
     let specs = attach_specs(&names, source, &attach_dirs, cli_attach, &mut diags);
     let tokens = &parsed.scan().tokens;
     let mut provenance = Provenance::default();
-    let mut scopes = Vec::with_capacity(defs.len());
     for (f, specs) in defs.iter().zip(&specs) {
-        let mut scope = Scope::default();
         if f.is_static {
             if f.macro_name.is_none() {
                 let at = Span::new(f.span.start, f.span.start);
@@ -116,8 +115,6 @@ pub fn analyze(
         } else {
             match probes::classify(f, source, &program.tracepoints, specs) {
                 Ok(p) => {
-                    scope = probe_scope(f, &p);
-                    scope.probe = Some(program.probes.len());
                     propagate::seed(&mut provenance, f, &p, tokens);
                     program.probes.push(p);
                 }
@@ -130,13 +127,12 @@ pub fn analyze(
                 Err(d) => diags.push(d),
             }
         }
-        scopes.push(scope);
     }
     // Every function's external pointers are known before any body is walked for reads
     // (spec B.2: helpers, maps and fields carry them across functions).
     let functions: Vec<_> = defs.iter().map(|f| f.cursor).collect();
     propagate::propagate(&mut provenance, &functions, tokens);
-    let evidence = walk_bodies(&defs, scopes, &provenance, source, &mut program, &mut diags);
+    let evidence = walk_bodies(&defs, &provenance, source, &mut program, &mut diags);
     let renames = parsed.renames();
     display_hints(
         &mut program,
@@ -161,25 +157,26 @@ pub fn analyze(
 /// the map uses say about display.
 fn walk_bodies<'tu>(
     defs: &[FnDef<'tu>],
-    scopes: Vec<Scope<'tu>>,
     provenance: &Provenance<'tu>,
     source: &SourceFile,
     program: &mut Program,
     diags: &mut Diagnostics,
 ) -> Vec<Evidence> {
     let mut evidence = vec![Evidence::default(); program.maps.len()];
-    for (f, scope) in defs.iter().zip(scopes) {
+    for f in defs {
         let mut w = Walker {
             file: source,
             program,
             diags,
             evidence: &mut evidence,
-            scope,
             provenance,
             log2_vars: std::collections::HashSet::default(),
             unevaluated: 0,
         };
         w.walk(f.body, Use::Value);
+        program
+            .tp_args
+            .extend(tp_args::collect(f.body, &program.tracepoints));
     }
     evidence
 }
@@ -373,15 +370,6 @@ fn directly_above(source: &SourceFile, directive: Span, fn_start: u32) -> bool {
         let l = l.trim();
         l.is_empty() || l.starts_with("//")
     })
-}
-
-/// The scope a probe body starts with: its context.
-fn probe_scope<'tu>(f: &FnDef<'tu>, p: &Probe) -> Scope<'tu> {
-    Scope {
-        ctx_param: f.cursor.argument(0),
-        tracepoint: matches!(p.kind, ProbeKind::Tracepoint { .. }),
-        ..Scope::default()
-    }
 }
 
 /// Decides each map's display role from its kind, its uses and `bccc:display` directives.

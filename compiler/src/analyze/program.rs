@@ -18,7 +18,7 @@ pub struct Program {
     pub calls: Vec<MapCall>,
     /// Implicit kernel-memory reads that must become CO-RE reads.
     pub derefs: Vec<KernelDeref>,
-    /// Uses of tracepoint arguments (`args->field`).
+    /// Uses of tracepoint record fields (`args->field`), in every function.
     pub tp_args: Vec<TracepointArg>,
     /// `const volatile` globals: parameters set before load.
     pub params: Vec<ParamDecl>,
@@ -362,17 +362,43 @@ pub enum DerefForm {
     },
 }
 
-/// A use of a tracepoint argument (`args->filename`).
+/// A use of a tracepoint record's field (`args->filename`), in any function.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TracepointArg {
-    /// The member expression.
+    /// The member expression; for [`FieldRead::Element`], the whole `args->f[i]`.
     pub span: Span,
     /// The base expression (usually `args`).
     pub base: Span,
     /// The field name as BCC spells it (`data_loc_name` for `__data_loc` fields).
     pub field: String,
-    /// Index into [`Program::probes`] of the tracepoint program.
-    pub probe: usize,
+    /// Index into [`Program::tracepoints`] of the record's tracepoint.
+    pub tracepoint: usize,
+    /// How the use reads the field.
+    pub read: FieldRead,
+}
+
+/// How a use of a record field reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldRead {
+    /// A scalar's value (an integer, enum or pointer).
+    Value,
+    /// An array used as a value (it decays to a pointer into the record).
+    Array,
+    /// A struct or union's value.
+    Aggregate,
+    /// One element of an array field, `args->f[i]`.
+    Element {
+        /// The index expression.
+        index: Span,
+        /// Whether the index is an integer literal (a constant offset).
+        literal: bool,
+    },
+    /// The address is taken (`&args->f`) and used as a pointer.
+    Address,
+    /// Not a read: the field is written or under `sizeof`; and an address handed straight to
+    /// a probe-read helper as its source, which reads the record itself.
+    NotRead,
 }
 
 /// A `const volatile` global.

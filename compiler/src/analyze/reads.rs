@@ -96,10 +96,6 @@ impl<'tu> Walker<'_, 'tu> {
             }
             return;
         };
-        // Tracepoint arguments are edited at their expansion spans: only outside macros.
-        if hops.iter().all(|h| !h.node.is_from_macro()) {
-            self.tracepoint_arg(&hops, root);
-        }
         if self.unevaluated == 0 {
             self.chain_reads(&hops, root, node, how);
         }

@@ -10,6 +10,7 @@
 
 mod diagnostics;
 pub mod layout;
+mod records;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -101,6 +102,8 @@ pub fn manifest(
             None => diags.push(diagnostics::param_missing(source, decl)),
         }
     }
+    let tracepoint_records =
+        records::records(&btf, &program.tracepoints).map_err(|e| diagnostics::btf(&e))?;
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         tool: ToolInfo {
@@ -112,6 +115,7 @@ pub fn manifest(
         maps,
         params,
         trace_printk: !program.printk_calls.is_empty(),
+        tracepoint_records,
     };
     diags.into_result(manifest)
 }

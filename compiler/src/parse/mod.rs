@@ -32,7 +32,7 @@ use crate::toolchain::{KernelEnv, Stage};
 pub use bccc_ffi::clang::Index;
 pub use names::{Namespace, Rename, RenamedToken, Renames};
 pub use scan::Scan;
-pub use tracepoint::{FormatField, FormatSource, TracepointFormat};
+pub use tracepoint::{FormatField, FormatSource, StructFor, TracepointFormat};
 
 /// The prelude every parse includes after `bccc/base.h`.
 const PARSE_HEADER: &str = "bccc/parse.h";
@@ -162,13 +162,6 @@ fn write_stubs(scan: &Scan, env: &KernelEnv, dir: &Path) -> Result<Vec<Span>, Di
     Ok(stubbed)
 }
 
-/// Whether the BTF at `btf` has a struct named `name`.
-fn btf_has_struct(btf: &Path, name: &str) -> bool {
-    btf_rs::Btf::from_file_with_backend(btf, btf_rs::Backend::Mmap)
-        .and_then(|b| b.resolve_types_by_name(name))
-        .is_ok_and(|types| types.iter().any(|t| matches!(t, btf_rs::Type::Struct(_))))
-}
-
 /// Step 2b: each referenced tracepoint's layout, or an unknown-tracepoint error.
 fn tracepoint_formats(
     scan: &Scan,
@@ -178,15 +171,10 @@ fn tracepoint_formats(
     let mut out = Vec::new();
     let mut diags = Diagnostics::default();
     for tp in &scan.tracepoints {
-        if let Some(f) = tracepoint::read_format(&tp.category, &tp.event) {
+        let format = tracepoint::read_format(&tp.category, &tp.event)
+            .or_else(|| tracepoint::from_btf(&env.btf, &tp.category, &tp.event));
+        if let Some(f) = format {
             out.push(f);
-        } else if btf_has_struct(&env.btf, &format!("trace_event_raw_{}", tp.event)) {
-            out.push(TracepointFormat {
-                category: tp.category.clone(),
-                event: tp.event.clone(),
-                fields: Vec::new(),
-                source: FormatSource::Btf,
-            });
         } else {
             diags.push(diagnostics::unknown_tracepoint(
                 source,
@@ -216,7 +204,10 @@ pub fn parse<'i>(
     let stubbed = write_stubs(&scan, env, stubs.path())?;
     let tp_header = stubs.path().join(TRACEPOINT_HEADER);
     std::fs::write(&tp_header, "").map_err(|e| diagnostics::stub_dir(&e))?;
-    let tp_text: String = tracepoints.iter().map(tracepoint::struct_text).collect();
+    let tp_text: String = tracepoints
+        .iter()
+        .map(|t| tracepoint::struct_text(t, StructFor::Parse))
+        .collect();
 
     let mut args = env.flags(Stage::Parse);
     args.push(format!("-I{}", stubs.path().display()));

@@ -4,10 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AttachSpec, Type};
+use crate::{AttachSpec, TracepointRecord, Type};
 
 /// Bumped whenever a change to these types would make an older runtime misread a manifest.
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// What a built tool contains. Serialized as JSON into the payload section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +24,10 @@ pub struct Manifest {
     pub params: Vec<Param>,
     /// Whether the program calls `bpf_trace_printk`, so the tool should echo `trace_pipe`.
     pub trace_printk: bool,
+    /// Tracepoint records the program reads through BCC's `struct tracepoint__<cat>__<ev>`:
+    /// the runtime describes each with the running kernel's offsets before loading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tracepoint_records: Vec<TracepointRecord>,
 }
 
 /// The tool's identity, shown by `--help`.

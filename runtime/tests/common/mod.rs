@@ -196,6 +196,7 @@ pub(crate) fn manifest(
         maps,
         params,
         trace_printk: false,
+        tracepoint_records: Vec::new(),
     }
 }
 
