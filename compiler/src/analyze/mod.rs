@@ -19,6 +19,7 @@ mod propagate;
 mod provenance;
 mod reads;
 mod section;
+mod sizes;
 mod tp_args;
 
 pub use program::*;
@@ -133,6 +134,11 @@ pub fn analyze(
     let functions: Vec<_> = defs.iter().map(|f| f.cursor).collect();
     propagate::propagate(&mut provenance, &functions, tokens);
     let evidence = walk_bodies(&defs, &provenance, source, &mut program, &mut diags);
+    for f in &defs {
+        program
+            .sizes
+            .extend(sizes::collect(f.body, source, parsed.scan()));
+    }
     let renames = parsed.renames();
     display_hints(
         &mut program,
