@@ -70,8 +70,8 @@ fn kernel_size(node: Cursor<'_>, file: &SourceFile, scan: &Scan) -> Option<Kerne
     if node.is_from_macro() {
         return None;
     }
-    let span = span_of(&node)?;
-    if scan.token_at(span.start)?.spelling != "sizeof" {
+    let whole = span_of(&node)?;
+    if scan.token_at(whole.start)?.spelling != "sizeof" {
         return None;
     }
     let operand = node.children().into_iter().find(Cursor::is_expression);
@@ -80,14 +80,14 @@ fn kernel_size(node: Cursor<'_>, file: &SourceFile, scan: &Scan) -> Option<Kerne
         Some(e) if member_of_kernel_record(e) => SizeForm::Field { expr: span_of(&e)? },
         // `sizeof(*task)`: the target's size of the operand's type.
         Some(e) if is_kernel_record(&e.ty()) => SizeForm::TypeOf { expr: span_of(&e)? },
-        Some(_) => return None,
         // `sizeof(struct task_struct)`: the type as written, between the parentheses.
         None if is_kernel_record(&node_operand_type(node)?) => SizeForm::Type {
-            spelling: type_text(file, span)?,
+            spelling: type_text(file, whole)?,
         },
-        None => return None,
+        // Anything else has the same size everywhere.
+        _ => return None,
     };
-    Some(KernelSize { span, form })
+    Some(KernelSize { span: whole, form })
 }
 
 /// The type named by `sizeof(T)`: the record its `TypeRef` child refers to.
