@@ -85,12 +85,6 @@ pub fn analyze(
     let top = top_level(parsed.tu().cursor());
     declarations(&top, source, &mut program, &mut diags);
     program.params.extend(builtin_params(&top.expansions));
-    program.printk_calls = top
-        .expansions
-        .iter()
-        .filter(|(n, _)| n == "bpf_trace_printk")
-        .map(|(_, s)| *s)
-        .collect();
 
     let defs: Vec<FnDef<'_>> = top
         .fns

@@ -26,8 +26,6 @@ pub struct Program {
     pub params: Vec<ParamDecl>,
     /// `#include` directives of kernel headers that vmlinux.h replaces.
     pub includes: Vec<Span>,
-    /// Calls of `bpf_trace_printk`.
-    pub printk_calls: Vec<Span>,
     /// Static helper functions with a body in the main file (they become `static __always_inline`).
     pub helpers: Vec<HelperFn>,
     /// The tool's help text (the file's leading comment), possibly empty.

@@ -87,12 +87,6 @@ pub fn rewrite(
         };
         edits.push(Edit::insert(at, "__always_inline "));
     }
-    edits.extend(
-        program
-            .printk_calls
-            .iter()
-            .map(|s| Edit::replace(Span::new(s.start, s.start + 16), "bccc_printk")),
-    );
     edits.extend(tracepoints::arg_edits(program));
     let kernel = KernelBtf::new(&env.btf);
     for p in &program.probes {
