@@ -257,6 +257,7 @@ fn map(source: &SourceFile, name: &str, kind: MapKind, display: DisplayHint) -> 
         display,
         span: Span::new(at, at + name.len() as u32),
         event_ctype: None,
+        anchor_at_submit: false,
     }
 }
 

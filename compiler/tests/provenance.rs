@@ -159,7 +159,7 @@ fn each_form_of_read() {
             "bpf_probe_read_kernel_str(buf, sizeof(buf), BPF_CORE_READ(t, mm, exe_file, f_path.dentry, d_name.name));",
             // BCC leaves the legacy helper's source alone (spec B.4).
             "bpf_probe_read(&parent, sizeof(parent), &t->real_parent);",
-            "BPF_CORE_READ(children, next) != 0) + sizeof(t->comm);",
+            "BPF_CORE_READ(children, next) != 0) + bpf_core_field_size((t->comm));",
         ],
     );
     let forms: Vec<&DerefForm> = program(&b).derefs.iter().map(|d| &d.form).collect();
@@ -235,7 +235,7 @@ KFUNC_PROBE(do_nanosleep, struct hrtimer_sleeper *s, enum hrtimer_mode mode)\n{{
 }
 
 #[test]
-fn core_builtins_and_sizeof_are_left_alone() {
+fn nothing_is_read_inside_core_builtins_or_sizeof() {
     // libbpf's CO-RE macros expand to builtins whose argument is not loaded and cannot hold
     // another read; `sizeof` evaluates nothing.
     let b = build(
@@ -249,7 +249,7 @@ fn core_builtins_and_sizeof_are_left_alone() {
         &[
             "bpf_core_read(&x, sizeof(x), &t->tgid);",
             "bpf_core_field_exists(t->in_execve) ? BPF_CORE_READ_BITFIELD_PROBED(t, in_execve) : 1;",
-            "return x + e + sizeof(t->pid) + BPF_CORE_READ(t, real_parent, tgid);",
+            "return x + e + bpf_core_field_size((t->pid)) + BPF_CORE_READ(t, real_parent, tgid);",
         ],
     );
 }

@@ -22,8 +22,8 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     ev.pid = bpf_get_current_pid_tgid() >> 32;
     ev.task = task != 0;
     bpf_get_current_comm(ev.comm, size);
-    if (t)
-        events.perf_submit(args, (void *)addr, sizeof(ev));
+    if (t && addr)
+        events.perf_submit(args, &ev, sizeof(ev));
     return 0;
 }
 

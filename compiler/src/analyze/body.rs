@@ -16,8 +16,8 @@ use crate::diagnostics::Diagnostics;
 pub(crate) struct Evidence {
     pub(crate) counts: bool,
     pub(crate) log2: bool,
-    /// (BTF name, C spelling) of the submitted type.
-    pub(crate) event: Option<(String, String)>,
+    /// The submitted type.
+    pub(crate) event: Option<EventType>,
 }
 
 /// How the value of an expression is used where it appears.
@@ -39,6 +39,9 @@ pub(crate) struct Walker<'a, 'tu> {
     pub(crate) diags: &'a mut Diagnostics,
     pub(crate) evidence: &'a mut Vec<Evidence>,
     pub(crate) provenance: &'a Provenance<'tu>,
+    /// Re-declared kernel structs (their aliases) read with CO-RE: every other struct of the
+    /// user's file has the user's own layout, in no kernel BTF.
+    pub(crate) flavours: &'a HashSet<String>,
     pub(crate) log2_vars: HashSet<Cursor<'tu>>,
     /// Inside `sizeof`/`typeof`/`alignof`: nothing is evaluated, so nothing is read.
     pub(crate) unevaluated: u32,
@@ -233,7 +236,19 @@ fn contains_log2(c: Cursor<'_>) -> bool {
 }
 
 /// The type `data` points to, as (BTF name, C spelling).
-fn event_type(data: Cursor<'_>) -> Option<(String, String)> {
+/// The type a submit passes (`*data`).
+#[derive(Debug, Clone)]
+pub(crate) struct EventType {
+    /// Its name as BTF has it (`data_t` for `struct data_t`, or a typedef name).
+    pub(crate) btf: String,
+    /// Its C spelling (`struct data_t`).
+    pub(crate) c: String,
+    /// It cannot be named at file scope (an anonymous struct, or one declared inside a
+    /// function): the rewrite anchors it where it is submitted.
+    pub(crate) local: bool,
+}
+
+fn event_type(data: Cursor<'_>) -> Option<EventType> {
     let s = strip_implicit(data);
     let pointee = s.ty().pointee()?;
     let pointee = if pointee.kind() == TypeKind::Void {
@@ -241,6 +256,12 @@ fn event_type(data: Cursor<'_>) -> Option<(String, String)> {
     } else {
         pointee
     };
+    let decl = pointee.canonical().declaration();
+    let local = decl.is_some_and(|d| {
+        d.spelling().is_empty()
+            || std::iter::successors(d.semantic_parent(), Cursor::semantic_parent)
+                .any(|p| p.kind() == CursorKind::FunctionDecl)
+    });
     let spelling = pointee.spelling();
     let c = spelling
         .trim_start_matches("const ")
@@ -252,5 +273,5 @@ fn event_type(data: Cursor<'_>) -> Option<(String, String)> {
         .or_else(|| c.strip_prefix("union "))
         .unwrap_or(&c)
         .to_owned();
-    (!btf.is_empty() && btf != "void").then_some((btf, c))
+    (!btf.is_empty() && btf != "void").then_some(EventType { btf, c, local })
 }

@@ -141,5 +141,6 @@ pub(crate) fn map_facts(var: &Cursor<'_>) -> Option<MapFacts> {
         display,
         span: Span::default(),
         event_ctype: None,
+        anchor_at_submit: false,
     }))
 }

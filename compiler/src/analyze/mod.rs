@@ -127,7 +127,15 @@ pub fn analyze(
     // (spec B.2: helpers, maps and fields carry them across functions).
     let functions: Vec<_> = defs.iter().map(|f| f.cursor).collect();
     propagate::propagate(&mut provenance, &functions, tokens);
-    let evidence = walk_bodies(&defs, &provenance, source, &mut program, &mut diags);
+    let flavours = names::flavour_candidates(parsed.renames(), parsed.scan(), parsed.tu().cursor());
+    let evidence = walk_bodies(
+        &defs,
+        &provenance,
+        &flavours,
+        source,
+        &mut program,
+        &mut diags,
+    );
     for f in &defs {
         program
             .sizes
@@ -158,6 +166,7 @@ pub fn analyze(
 fn walk_bodies<'tu>(
     defs: &[FnDef<'tu>],
     provenance: &Provenance<'tu>,
+    flavours: &std::collections::HashSet<String>,
     source: &SourceFile,
     program: &mut Program,
     diags: &mut Diagnostics,
@@ -170,6 +179,7 @@ fn walk_bodies<'tu>(
             diags,
             evidence: &mut evidence,
             provenance,
+            flavours,
             log2_vars: std::collections::HashSet::default(),
             unevaluated: 0,
         };
@@ -383,11 +393,13 @@ fn display_hints(
 ) {
     for (m, ev) in program.maps.iter_mut().zip(evidence) {
         let histogram = matches!(m.kind, MapKind::HistogramArray | MapKind::HistogramHash);
-        if let (MapKind::PerfOutput | MapKind::Ringbuf, Some((btf, c))) = (m.kind, &ev.event) {
+        if let (MapKind::PerfOutput | MapKind::Ringbuf, Some(event)) = (m.kind, &ev.event) {
             m.display = DisplayHint::Events {
-                event_type: btf.clone(),
+                event_type: event.btf.clone(),
             };
-            m.event_ctype = Some(c.clone());
+            // A type named at file scope is anchored there; any other where it is submitted.
+            m.event_ctype = (!event.local).then(|| event.c.clone());
+            m.anchor_at_submit = event.local;
         } else if !histogram && ev.log2 {
             m.display = DisplayHint::Log2Hist {
                 val_type: "value".into(),

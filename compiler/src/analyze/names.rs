@@ -50,7 +50,15 @@ pub(crate) fn apply(
     if renames.is_empty() {
         return;
     }
-    let flavours = flavours(program, &renames, root, &accessed);
+    let events: Vec<&str> = program
+        .maps
+        .iter()
+        .filter_map(|m| match &m.display {
+            DisplayHint::Events { event_type } => Some(event_type.as_str()),
+            _ => None,
+        })
+        .collect();
+    let flavours = flavours(&events, &renames, root, &accessed);
     for (i, r) in renames.names.iter_mut().enumerate() {
         let view = i >= parsed.names.len();
         match (flavours.contains(&r.alias), view) {
@@ -200,9 +208,27 @@ fn cast_records(cast: Cursor<'_>) -> Option<(String, String)> {
     (named(&u) && named(&k) && u != k).then_some((u, k))
 }
 
-/// The aliases of the re-declared tags that are kernel flavours (the rule in the module doc).
+/// The aliases of the re-declared tags that will be kernel flavours, as far as the file's
+/// declarations and expressions tell before its bodies are analyzed (the reads need it: a
+/// flavour is read with CO-RE, the user's own layout without). [`apply`] decides again with the
+/// program's events, which can only turn a candidate down.
+pub(crate) fn flavour_candidates(
+    parsed: &Renames,
+    scan: &Scan,
+    root: Cursor<'_>,
+) -> HashSet<String> {
+    let accessed = accessed_members(root);
+    let renames = views(root, parsed, scan, &accessed);
+    if renames.is_empty() {
+        return HashSet::new();
+    }
+    flavours(&[], &renames, root, &accessed)
+}
+
+/// The aliases of the re-declared tags that are kernel flavours (the rule in the module doc);
+/// `events` are the program's event types.
 fn flavours(
-    program: &Program,
+    events: &[&str],
     renames: &Renames,
     root: Cursor<'_>,
     accessed: &Accessed,
@@ -236,10 +262,8 @@ fn flavours(
     for held in held_by_value(root, &fits) {
         fits.remove(&held);
     }
-    for m in &program.maps {
-        if let DisplayHint::Events { event_type } = &m.display {
-            fits.remove(event_type);
-        }
+    for event in events {
+        fits.remove(*event);
     }
     fits
 }

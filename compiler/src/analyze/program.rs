@@ -86,6 +86,9 @@ pub struct MapDecl {
     pub span: Span,
     /// For event maps: the submitted type as C spells it (`struct data_t`), for the BTF anchor.
     pub event_ctype: Option<String>,
+    /// For event maps whose type has no name at file scope (an anonymous struct, or one
+    /// declared in a function): the BTF anchor goes where the type is submitted.
+    pub anchor_at_submit: bool,
 }
 
 /// A C type as the analyzer saw it.

@@ -4,7 +4,9 @@
 //! [`KernelDeref`]s. Each expression is read at most once: a chain becomes one read whose base
 //! is walked on its own, so inner reads nest inside outer ones.
 
-use bccc_ffi::clang::{Cursor, CursorKind};
+use std::collections::HashSet;
+
+use bccc_ffi::clang::{Cursor, CursorKind, TypeKind};
 
 use super::ast::{
     edit_span, field, first_child, is_array, is_arrow, member_base, strip, strip_implicit,
@@ -19,14 +21,17 @@ pub(crate) struct Hop<'tu> {
     pub(crate) name: String,
     pub(crate) arrow: bool,
     bitfield: bool,
-    /// The field belongs to a record declared in the user's file: not a kernel type that
-    /// CO-RE could relocate (unless it shadows one by name).
+    /// The field belongs to a record of the user's own layout (declared in the user's file and
+    /// no kernel flavour): in no kernel BTF, so CO-RE cannot relocate it.
     local: bool,
 }
 
 /// The member accesses `node` consists of, innermost first, and the expression they start
 /// from. `None` when a macro wrote part of the chain (its text cannot be edited).
-fn chain(node: Cursor<'_>) -> Option<(Vec<Hop<'_>>, Cursor<'_>)> {
+fn chain<'tu>(
+    node: Cursor<'tu>,
+    flavours: &HashSet<String>,
+) -> Option<(Vec<Hop<'tu>>, Cursor<'tu>)> {
     let mut hops: Vec<Hop<'_>> = Vec::new();
     let mut cur = node;
     while cur.kind() == CursorKind::MemberRefExpr {
@@ -49,12 +54,27 @@ fn chain(node: Cursor<'_>) -> Option<(Vec<Hop<'_>>, Cursor<'_>)> {
             name: cur.spelling(),
             arrow,
             bitfield: f.is_some_and(|f| f.is_bit_field()),
-            local: f.is_some_and(|f| f.location().in_main_file),
+            local: f.is_some_and(|f| f.location().in_main_file)
+                && !record_tag(base).is_some_and(|t| flavours.contains(&t)),
         });
         cur = base;
     }
     hops.reverse();
     (!hops.is_empty()).then_some((hops, cur))
+}
+
+/// The tag of the record a member access's base is (or points to), as the AST spells it.
+fn record_tag(base: Cursor<'_>) -> Option<String> {
+    let ty = base.ty().canonical();
+    let record = if ty.kind() == TypeKind::Pointer {
+        ty.pointee()?.canonical()
+    } else {
+        ty
+    };
+    (record.kind() == TypeKind::Record)
+        .then(|| record.declaration())
+        .flatten()
+        .map(|d| d.spelling())
 }
 
 /// A name, through parens and casts.
@@ -85,7 +105,7 @@ fn groups(hops: &[Hop<'_>]) -> Vec<Vec<String>> {
 impl<'tu> Walker<'_, 'tu> {
     /// `a.b->c...`: the chain's reads, then its root.
     pub(crate) fn member(&mut self, node: Cursor<'tu>, how: Use) {
-        let Some((hops, root)) = chain(node) else {
+        let Some((hops, root)) = chain(node, self.flavours) else {
             if let Some(base) = first_child(&node) {
                 let base_use = if is_arrow(&node) {
                     Use::Deref
@@ -237,9 +257,10 @@ impl<'tu> Walker<'_, 'tu> {
         };
         let (node, plain) = (hops[end - 1].node, plain_value(base_node));
         let path = &hops[start..end];
-        if user && path.iter().any(|h| h.local) {
+        if path.iter().any(|h| h.local) {
             // A user program's own struct is in no kernel BTF: CO-RE could not relocate it, so
-            // each pointer on the way is read plainly, innermost first.
+            // each pointer on the way is read plainly (with the user's layout, as BCC does),
+            // innermost first.
             for (k, h) in path.iter().enumerate() {
                 if path.get(k + 1).is_none_or(|next| next.arrow) {
                     self.push(&h.node, user, false, DerefForm::Value);

@@ -128,11 +128,13 @@ impl ObjectBtf {
         Ok(maps)
     }
 
-    /// The type `BCCC_ANCHOR_TYPE(anchor, T)` forced into the BTF, if that anchor exists.
+    /// The type `BCCC_ANCHOR_TYPE(anchor, T)` forced into the BTF, if that anchor exists (or a
+    /// function's static anchor, which clang names `<function>.__bccc_anchor_<anchor>`).
     pub fn anchored(&self, anchor: &str) -> Result<Option<Type>, LayoutError> {
         let var = format!("__bccc_anchor_{anchor}");
+        let in_function = format!(".{var}");
         for (name, ty) in self.datasec_vars(".bccc.anchor")? {
-            if name == var
+            if (name == var || name.ends_with(&in_function))
                 && let BtfT::Ptr(ptr) = ty
             {
                 return Ok(Some(self.convert(

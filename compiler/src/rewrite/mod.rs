@@ -331,6 +331,26 @@ fn map_call(c: &MapCall, m: &MapDecl, name: &str) -> Edit {
             ")",
         ),
     }
+    let submitted = match c.method {
+        Method::PerfSubmit => c.args.get(1),
+        Method::RingbufOutput | Method::RingbufSubmit => c.args.first(),
+        _ => None,
+    };
+    if let (true, Some(data)) = (m.anchor_at_submit, submitted) {
+        // The event type has no name at file scope: a static pointer to it, here, where it
+        // is in scope, puts it in the object's BTF for the package stage (BCCC_ANCHOR_TYPE).
+        let mut anchored = vec![
+            text("({ static __typeof__(*("),
+            Piece::Source(*data),
+            text(format!(
+                ")) *__bccc_anchor_{} __attribute__((section(\".bccc.anchor\"), used)); ",
+                m.name
+            )),
+        ];
+        anchored.append(&mut p);
+        anchored.push(text("; })"));
+        p = anchored;
+    }
     Edit {
         span: c.span,
         pieces: p,

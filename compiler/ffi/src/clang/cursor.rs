@@ -356,6 +356,14 @@ impl<'tu> Cursor<'tu> {
         Self::non_null(unsafe { sys::clang_getCursorReferenced(self.raw) })
     }
 
+    /// The entity a declaration belongs to (a record's member → the record; a block-scope
+    /// declaration → its function), if any.
+    #[must_use]
+    pub fn semantic_parent(&self) -> Option<Cursor<'tu>> {
+        // SAFETY: plain value of a live TU.
+        Self::non_null(unsafe { sys::clang_getCursorSemanticParent(self.raw) })
+    }
+
     /// The definition of the entity, if the TU has it.
     #[must_use]
     pub fn definition(&self) -> Option<Cursor<'tu>> {
