@@ -16,6 +16,7 @@
 mod cache;
 mod clang;
 mod diagnostics;
+pub mod kheaders;
 
 use std::path::{Path, PathBuf};
 

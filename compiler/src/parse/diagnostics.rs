@@ -1,6 +1,7 @@
 //! The parse stage's diagnostics (`bccc::E01xx`, plus the analyzer codes for facts only clang's
 //! errors reveal: unknown map methods, unknown tracepoints and fields).
 
+use crate::toolchain::kheaders::{DropReason, Dropped};
 use bccc_ffi::clang::ClangError;
 
 use crate::analyze::Method;
@@ -105,4 +106,44 @@ pub(crate) fn unknown_tracepoint(
         ),
     )
     .label(file, span, "no such tracepoint")
+}
+
+/// A kernel name the user's file uses that bccc's generated kernel headers leave out.
+pub(crate) fn dropped_kernel_name(
+    file: &SourceFile,
+    span: Span,
+    name: &str,
+    d: &Dropped,
+) -> Diagnostic {
+    let from = if d.header.is_empty() {
+        String::new()
+    } else {
+        format!(" (<{}>)", d.header)
+    };
+    let (why, help) = match d.reason {
+        DropReason::Differs => (
+            format!("{}: bccc cannot know the target's value", d.detail),
+            format!(
+                "define `{name}` yourself for the kernels you target, or read the value the kernel uses at run time (BTF, a map filled from user space)"
+            ),
+        ),
+        DropReason::Kconfig => (
+            "it tests the kernel configuration, which bccc does not know when it builds".to_owned(),
+            "declare `extern bool CONFIG_X __kconfig __weak;` (libbpf fills it in from the target's config at load time) and test it in C".to_owned(),
+        ),
+        DropReason::Depends | DropReason::Helper => (
+            d.detail.to_owned(),
+            "BPF programs cannot call kernel functions or read kernel variables: use a BPF helper (bpf_get_current_task(), ...) or BPF_CORE_READ".to_owned(),
+        ),
+        _ => (
+            d.detail.to_owned(),
+            format!("define `{name}` yourself, as the kernel you target does"),
+        ),
+    };
+    Diagnostic::error(
+        "bccc::E0108",
+        format!("`{name}`{from} is not in bccc's kernel headers: {why}"),
+        help,
+    )
+    .label(file, span, "a kernel name bccc leaves out")
 }

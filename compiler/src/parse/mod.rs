@@ -277,13 +277,27 @@ fn diag_span(d: &clang::Diagnostic, scan: &Scan, len: u32) -> Span {
     }
 }
 
-/// clang's "no member named 'x' in 'struct y'" on a map or tracepoint struct.
+/// The name in clang's "use of undeclared identifier 'X'" / "call to undeclared function 'X'".
+fn undeclared_name(message: &str) -> Option<&str> {
+    let rest = message
+        .strip_prefix("use of undeclared identifier '")
+        .or_else(|| message.strip_prefix("call to undeclared function '"))?;
+    rest.split_once('\'').map(|(name, _)| name)
+}
+
+/// clang's "no member named 'x' in 'struct y'" on a map or tracepoint struct; an undeclared
+/// name that bccc's kernel headers leave out (with the generator's reason).
 fn special_error(
     source: &SourceFile,
     span: Span,
     message: &str,
     tps: &[TracepointFormat],
 ) -> Option<Diagnostic> {
+    if let Some(name) = undeclared_name(message)
+        && let Some(d) = crate::toolchain::kheaders::dropped(name)
+    {
+        return Some(diagnostics::dropped_kernel_name(source, span, name, &d));
+    }
     let rest = message.strip_prefix("no member named '")?;
     let (member, rest) = rest.split_once('\'')?;
     let record = rest.strip_prefix(" in 'struct ")?.strip_suffix('\'')?;

@@ -2,7 +2,7 @@
 //! concurrent bccc never observes a half-written file (temporary name + `rename`).
 //!
 //! Layout under the root: `clang-<key>.txt` (a probed clang's version), and per environment
-//! `env-<key>/include/{vmlinux.h,bpf/*.h,bccc/*.h}` plus `env-<key>/base-<flags>.pch`.
+//! `env-<key>/include/{vmlinux.h,bpf/*.h,bccc/*.h,<kernel set>}` plus `env-<key>/base-<flags>.pch`.
 
 use std::hash::{Hash, Hasher};
 use std::io;
@@ -139,7 +139,7 @@ pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheEr
 }
 
 /// Fills `<env_dir>/include`: vmlinux.h dumped from `btf`, libbpf's headers in `bpf/`, ours in
-/// `bccc/`. The whole directory is built under a temporary name and renamed, so it either exists
+/// `bccc/`, the generated kernel header set at the root (`linux/`, `net/`, `asm/`, ...). The whole directory is built under a temporary name and renamed, so it either exists
 /// complete or not at all; when another bccc won the race, its copy is kept.
 pub(crate) fn write_include_dir(env_dir: &Path, btf: &Path) -> Result<(), CacheError> {
     let vmlinux = bccc_ffi::btf_dump::dump_c(btf)?;
@@ -175,6 +175,14 @@ fn fill(dir: &Path, vmlinux: &str) -> Result<(), CacheError> {
     }
     for (name, text) in BCCC_HEADERS {
         write(dir.join("bccc").join(name), text)?;
+    }
+    // The kernel set sits at the include root, where `#include <linux/sched.h>` finds it.
+    for (rel, text) in KERNEL_HEADERS.iter().filter(|(r, _)| r.ends_with(".h")) {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| CacheError::io(parent, e))?;
+        }
+        write(path, text)?;
     }
     Ok(())
 }

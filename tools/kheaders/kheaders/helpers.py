@@ -42,6 +42,11 @@ class Analysis:
         self.calls = set()
         self.reads = []
         self.reason = None
+        toks = [t.spelling for t in fn.get_tokens()][:1]
+        if toks != ["static"]:
+            # Defined by a macro expansion (SEQCOUNT_LOCKNAME(...)): its text is not C to copy.
+            self.reason = "defined by a macro expansion"
+            return
         body = next((c for c in fn.get_children() if c.kind == K.COMPOUND_STMT), None)
         if body is None:
             self.reason = "no body"

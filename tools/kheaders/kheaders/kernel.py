@@ -82,15 +82,18 @@ class Kernel:
         return None
 
     def canonical(self, path):
-        """The shortest-search name under which `#include <name>` finds `path`, or None."""
+        """The name under which `#include <name>` finds `path` (a `generated/...` name only
+        when there is no other, as for `linux/version.h`), or None."""
         path = os.path.realpath(path)
+        names = []
         for d in self.dirs:
             rd = os.path.realpath(d)
             if path.startswith(rd + "/"):
                 rel = os.path.relpath(path, rd)
                 if self.resolve(rel) == path:
-                    return rel
-        return None
+                    names.append(rel)
+        names.sort(key=lambda n: n.startswith("generated/"))
+        return names[0] if names else None
 
     def is_kernel_file(self, path):
         return any(os.path.realpath(path).startswith(os.path.realpath(d) + "/") for d in self.dirs)
