@@ -15,8 +15,7 @@ fn set_headers(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) {
         let entry = entry.unwrap();
         let name = entry.file_name();
         let r = rel.join(&name);
-        if rel.as_os_str().is_empty() && (name == "bpf" || name == "bccc" || name == "vmlinux.h")
-        {
+        if rel.as_os_str().is_empty() && (name == "bpf" || name == "bccc" || name == "vmlinux.h") {
             continue;
         }
         if entry.file_type().unwrap().is_dir() {
@@ -47,10 +46,18 @@ fn every_generated_header_compiles_against_vmlinux_h_in_both_stages() {
     let dir = tempfile::tempdir().unwrap();
     let main = dir.path().join("all.c");
     std::fs::write(&main, tu).unwrap();
-    for (stage, prelude) in [(Stage::Parse, "bccc/parse.h"), (Stage::Compile, "bccc/compat.h")] {
+    for (stage, prelude) in [
+        (Stage::Parse, "bccc/parse.h"),
+        (Stage::Compile, "bccc/compat.h"),
+    ] {
         let out = Command::new(&env.clang)
             .args(env.without_pch().flags(stage))
-            .args(["-include", prelude, "-fsyntax-only", "-Werror=macro-redefined"])
+            .args([
+                "-include",
+                prelude,
+                "-fsyntax-only",
+                "-Werror=macro-redefined",
+            ])
             .arg(&main)
             .output()
             .unwrap();

@@ -109,6 +109,9 @@ mod tests {
     fn a_config_dependent_constant_is_explained() {
         let d = dropped("IS_ENABLED").expect("IS_ENABLED is dropped");
         assert_eq!(d.reason, DropReason::Kconfig);
-        assert!(dropped("TASK_RUNNING").is_none(), "kept names are not in the report");
+        assert!(
+            dropped("TASK_RUNNING").is_none(),
+            "kept names are not in the report"
+        );
     }
 }
