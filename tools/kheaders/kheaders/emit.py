@@ -72,7 +72,8 @@ def write(outdir, kernel, files, includes, kept_macros, kept_helpers, helper_tex
             n += 1
         for _, kind, item in sorted(by_file.get(path, []), key=lambda x: x[0]):
             text = macro_text(item, src, core_enums) if kind == "macro" else helper_texts[item.name]
-            text = text.rstrip("\n") + "\n"
+            # A definition whose last line ends in `\` would swallow the next line (#endif).
+            text = text.rstrip().rstrip("\\").rstrip() + "\n"
             spans.append((n + 1, n + text.count("\n"), kind, item.name))
             n += text.count("\n")
             out.append(text)
