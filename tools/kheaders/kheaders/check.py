@@ -1,5 +1,6 @@
-"""Compiles the written set against each compared kernel's vmlinux.h with bccc's headers, and
-evaluates every kept object-like macro there: which items fail to compile (attributed by the
+"""Compiles the written set against each compared kernel's vmlinux.h with bccc's headers (the
+helpers whose needs that vmlinux.h lacks turned off, as bccc does), and evaluates every kept
+object-like macro there: which items fail to compile (attributed by the
 line clang reports, the expansion site), and each constant's value under each vmlinux.h."""
 
 import os
@@ -11,13 +12,15 @@ from . import clangutil, prelude as P
 EVAL = "__kh_check_"
 
 
-def run(setdir, rels, pre, stage, constants):
-    """Returns (failures {(kind, name): message}, values {name: int})."""
+def run(setdir, rels, pre, stage, constants, off_dir):
+    """The translation unit of every set header and constant, against `pre`'s vmlinux.h, with
+    the helpers `off_dir`'s bccc/kheaders_off.h turns off for that kernel left out."""
     main = os.path.join(setdir, "__check.c")
     text = "".join(f"#include <{r}>\n" for r in sorted(rels))
     text += "".join(f"static const long long {EVAL}{i} = (long long)({n});\n"
                     for i, n in enumerate(constants))
-    args = ["-I" + setdir] + P.flags(pre.dir, stage) + ["-ferror-limit=0", "-Wmacro-redefined"]
+    args = ["-I" + off_dir, "-I" + setdir] + P.flags(pre.dir, stage) \
+        + ["-ferror-limit=0", "-Wmacro-redefined"]
     # -I order: the set first, then the prelude dir (flags() adds it).
     tu = clangutil.index().parse(main, args=args, unsaved_files=[(main, text)])
     return tu
@@ -53,3 +56,11 @@ def values(tu, constants):
                 if v is not None:
                     out[constants[int(c.spelling[len(EVAL):])]] = v
     return out
+
+
+def write_off(off_dir, off):
+    """bccc/kheaders_off.h under `off_dir`, turning off the helpers of `off` ({name: need})."""
+    path = os.path.join(off_dir, "bccc", "kheaders_off.h")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("".join(f"#define __BCCC_KH_OFF_{n} /* {need} */\n" for n, need in sorted(off.items())))

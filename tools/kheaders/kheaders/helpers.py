@@ -42,9 +42,10 @@ class Analysis:
         self.calls = set()
         self.reads = []
         self.reason = None
-        toks = [t.spelling for t in fn.get_tokens()][:1]
-        if toks != ["static"]:
-            # Defined by a macro expansion (SEQCOUNT_LOCKNAME(...)): its text is not C to copy.
+        toks = [t.spelling for t in fn.get_tokens()]
+        if toks[:1] != ["static"] or fn.spelling not in toks:
+            # Defined by a macro expansion (SEQCOUNT_LOCKNAME(...) pastes the name): its text
+            # is the macro call, not C to copy.
             self.reason = "defined by a macro expansion"
             return
         body = next((c for c in fn.get_children() if c.kind == K.COMPOUND_STMT), None)
@@ -198,14 +199,66 @@ def select(candidates, is_kernel_file):
     return analyses, dropped
 
 
-def render(helper, analysis, source):
-    """The helper's definition text with its `->` reads as BPF_CORE_READ."""
+def render(helper, analysis, src):
+    """The helper's definition text with its `->` reads as BPF_CORE_READ (`src`: an
+    emit.Source; offsets are libclang's, in bytes)."""
     ext = helper.cursor.extent
     start, end = ext.start.offset, ext.end.offset
     out, pos = [], start
     for s, e, base, path in sorted(analysis.reads):
-        out.append(source[pos:s])
+        out.append(src.slice(helper.file, pos, s))
         out.append(f"BPF_CORE_READ({base}, {', '.join(path)})")
         pos = e
-    out.append(source[pos:end])
+    out.append(src.slice(helper.file, pos, end))
     return "".join(out)
+
+
+_NEED_KINDS = {K.TYPEDEF_DECL: "typedef", K.STRUCT_DECL: "struct", K.UNION_DECL: "union",
+               K.ENUM_DECL: "enum", K.ENUM_CONSTANT_DECL: "enumerator"}
+
+
+def _record_name(decl):
+    """The tag of the struct/union a field belongs to, through anonymous members (`union {
+    int c; };` inside `struct s`: s), or None when its record is an unnamed type of a named
+    field (nothing to look up by tag)."""
+    p = decl.semantic_parent
+    while p is not None and p.kind in (K.STRUCT_DECL, K.UNION_DECL):
+        if not p.is_anonymous():
+            return p.spelling
+        outer = p.semantic_parent
+        if outer is None or any(f.kind == K.FIELD_DECL and f.type.get_declaration() == p
+                                for f in outer.get_children()):
+            return None
+        p = outer
+    return None
+
+
+def needs(helper):
+    """What the helper's text (signature and body) needs from vmlinux.h, which depends on the
+    kernel's config as well as its version: {'typedef:kuid_t', 'struct:sk_buff',
+    'enumerator:REQ_OP_WRITE', 'member:sk_buff.len', 'helper:__kuid_val', ...}. bccc disables
+    the helper for a BTF that lacks one (a kernel without CONFIG_MODULES has no Elf64_Shdr),
+    and its callers with it."""
+    out = set()
+    stack = [helper.cursor]
+    while stack:
+        c = stack.pop()
+        for k in c.get_children():
+            stack.append(k)
+            r = k.referenced if k.kind in (K.TYPE_REF, K.DECL_REF_EXPR, K.MEMBER_REF_EXPR) \
+                else None
+            if r is None:
+                continue
+            if r.kind == K.FUNCTION_DECL and k.kind == K.DECL_REF_EXPR \
+                    and not r.spelling.startswith("__builtin"):
+                out.add(f"helper:{r.spelling}")  # off with its callee
+            elif r.kind == K.FIELD_DECL:
+                rec = _record_name(r)
+                # An anonymous member's implicit field is spelled `union s::(anonymous ...)`.
+                if rec and r.spelling.isidentifier():
+                    out.add(f"member:{rec}.{r.spelling}")
+            elif r.kind in _NEED_KINDS and r.spelling and not (
+                    r.kind != K.ENUM_CONSTANT_DECL and r.kind != K.TYPEDEF_DECL
+                    and r.is_anonymous()):
+                out.add(f"{_NEED_KINDS[r.kind]}:{r.spelling}")
+    return out

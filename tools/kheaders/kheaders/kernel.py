@@ -3,6 +3,8 @@ include path, and what preprocessing and parsing the root headers with it yields
 graph, every macro definition with the file it comes from, the static inline functions, and the
 value of every object-like macro that is an integer constant."""
 
+import bisect
+import functools
 import glob
 import os
 import subprocess
@@ -13,6 +15,8 @@ import clang.cindex as ci
 from . import clangutil
 
 FORCED = ("linux/kconfig.h", "linux/compiler_types.h")
+# Every cursor's file is resolved; the same few thousand files over and over.
+_real = functools.lru_cache(maxsize=None)(os.path.realpath)
 EVAL_PREFIX = "__kh_eval_"
 
 
@@ -26,6 +30,7 @@ class Macro:
     line: int = 0
     end: int = 0       # end offset of the definition in its file
     kinds: list = field(default_factory=list)  # token kinds of `body`
+    origin: tuple | None = None  # (file, start, end) of the text when not `file` (older kernel)
 
     def text(self):
         head = self.name if self.params is None else f"{self.name}({', '.join(self.params)})"
@@ -46,7 +51,20 @@ class Parsed:
     includes: dict = field(default_factory=dict)   # file -> [included file, in order]
     helpers: dict = field(default_factory=dict)    # name -> Helper
     values: dict = field(default_factory=dict)     # name -> int (object-like constants)
+    expansions: dict = field(default_factory=dict)  # file -> [(offset, macro name)], in order
     tu: object = None
+
+    def uses(self, helper):
+        """Names of the macros expanded in `helper`'s definition (top-level expansions: what
+        those expand to is the macros' own dependencies)."""
+        ext = helper.cursor.extent
+        exps = self.expansions.get(helper.file, [])
+        i = bisect.bisect_left(exps, (ext.start.offset, ""))
+        out = set()
+        while i < len(exps) and exps[i][0] < ext.end.offset:
+            out.add(exps[i][1])
+            i += 1
+        return out
 
 
 class Kernel:
@@ -81,18 +99,24 @@ class Kernel:
                 return os.path.realpath(p)
         return None
 
-    def canonical(self, path):
-        """The name under which `#include <name>` finds `path` (a `generated/...` name only
-        when there is no other, as for `linux/version.h`), or None."""
+    def names(self, path):
+        """Every name under which `#include <name>` finds `path`, in the include path's order,
+        `generated/...` names last (`uapi/asm/byteorder.h` and `asm/byteorder.h` are one file)."""
         path = os.path.realpath(path)
         names = []
         for d in self.dirs:
             rd = os.path.realpath(d)
             if path.startswith(rd + "/"):
                 rel = os.path.relpath(path, rd)
-                if self.resolve(rel) == path:
+                if self.resolve(rel) == path and rel not in names:
                     names.append(rel)
         names.sort(key=lambda n: n.startswith("generated/"))
+        return names
+
+    def canonical(self, path):
+        """The name the set writes `path` under (a `generated/...` name only when there is no
+        other, as for `linux/version.h`), or None."""
+        names = self.names(path)
         return names[0] if names else None
 
     def is_kernel_file(self, path):
@@ -111,9 +135,10 @@ class Kernel:
             names[name] = "(" in head
         return names
 
-    def parse(self, roots):
+    def parse(self, roots, expansions=False):
         """Parses a translation unit including `roots` (names that resolve) and evaluates every
-        object-like macro in force at its end."""
+        object-like macro in force at its end; with `expansions`, records where macros are
+        expanded (for `Parsed.uses`; hundreds of thousands, so only for the source kernel)."""
         text = "".join(f"#include <{r}>\n" for r in roots)
         final = self.final_macros(text)
         objs = sorted(n for n, fn in final.items() if not fn)
@@ -122,9 +147,11 @@ class Kernel:
         name = os.path.join(os.path.realpath(self.dirs[0]), "__kheaders_roots.c")
         tu = clangutil.index().parse(name, args=self.flags(), unsaved_files=[(name, text + evals)],
                                      options=ci.TranslationUnit.PARSE_DETAILED_PROCESSING_RECORD)
-        out = Parsed(tu=tu)
+        out = Parsed(tu=tu, expansions={} if expansions else None)
         for c in tu.cursor.get_children():
             self._visit(c, name, final, objs, out)
+        for exps in (out.expansions or {}).values():
+            exps.sort()
         return out
 
     def _visit(self, c, main, final, objs, out):
@@ -134,7 +161,10 @@ class Kernel:
         if k == ci.CursorKind.INCLUSION_DIRECTIVE and file:
             inc = c.get_included_file()
             if inc is not None:
-                out.includes.setdefault(os.path.realpath(file), []).append(os.path.realpath(inc.name))
+                out.includes.setdefault(_real(file), []).append(_real(inc.name))
+        elif k == ci.CursorKind.MACRO_INSTANTIATION and out.expansions is not None and file \
+                and file != main:
+            out.expansions.setdefault(_real(file), []).append((loc.offset, c.spelling))
         elif k == ci.CursorKind.MACRO_DEFINITION and file and file != main:
             m = macro_of(c)
             if m and m.name in final and (m.params is not None) == final[m.name]:

@@ -25,6 +25,9 @@ class Prelude:
     dir: str                                       # include dir: vmlinux.h, bpf/, bccc/
     typedefs: set = field(default_factory=set)
     tags: set = field(default_factory=set)         # struct/union/enum tags
+    complete: set = field(default_factory=set)     # ('struct'|'union'|'enum', tag) defined
+    members: dict = field(default_factory=dict)    # record tag -> field names (anonymous
+                                                   # members' fields included)
     enumerators: dict = field(default_factory=dict)  # name -> (value, enum tag or None)
     decls: set = field(default_factory=set)        # functions and variables (libbpf helpers)
     macros: dict = field(default_factory=dict)     # name -> (file, body identifiers)
@@ -61,6 +64,57 @@ def make(alias, btf, bccc, workdir):
     return p
 
 
+def _fields(record, depth=0):
+    """Field names of a struct/union definition, anonymous members' own fields included (an
+    anonymous member is a nested record no field is declared with)."""
+    kids = list(record.get_children())
+    fields = [f for f in kids if f.kind == ci.CursorKind.FIELD_DECL]
+    typed = {f.type.get_declaration().hash for f in fields}
+    out = {f.spelling for f in fields if f.spelling}
+    for r in kids:
+        if r.kind in (ci.CursorKind.STRUCT_DECL, ci.CursorKind.UNION_DECL) and r.is_anonymous() \
+                and r.hash not in typed and depth < 8:
+            out |= _fields(r, depth + 1)
+    return out
+
+
+def offs(p, helpers):
+    """{helper: the first need this vmlinux.h lacks} for `helpers` ({name: needs}), callers of
+    a helper that is off included (as bccc computes it)."""
+    out = {}
+    changed = True
+    while changed:
+        changed = False
+        for h in sorted(helpers):
+            if h not in out:
+                m = needs_met(p, helpers[h], out)
+                if m:
+                    out[h] = m
+                    changed = True
+    return out
+
+
+def needs_met(p, needs, off=()):
+    """The first of a helper's needs (helpers.needs) that this vmlinux.h lacks (or a helper
+    it calls that is in `off`), or None."""
+    for n in sorted(needs):
+        kind, name = n.split(":", 1)
+        if kind == "helper":
+            ok = name not in off
+        elif kind == "typedef":
+            ok = name in p.typedefs
+        elif kind in ("struct", "union", "enum"):
+            ok = (kind, name) in p.complete
+        elif kind == "enumerator":
+            ok = name in p.enumerators
+        else:  # member:record.field
+            rec, fld = name.split(".", 1)
+            ok = fld in p.members.get(rec, ())
+        if not ok:
+            return n
+    return None
+
+
 def _read(p):
     main = os.path.join(p.dir, "__prelude.c")
     tu = clangutil.index().parse(main, args=flags(p.dir, "parse"), unsaved_files=[(main, "")],
@@ -72,6 +126,12 @@ def _read(p):
         elif k in (ci.CursorKind.STRUCT_DECL, ci.CursorKind.UNION_DECL, ci.CursorKind.ENUM_DECL):
             if c.spelling and not c.is_anonymous():
                 p.tags.add(c.spelling)
+                if c.is_definition():
+                    kind = {ci.CursorKind.STRUCT_DECL: "struct", ci.CursorKind.UNION_DECL: "union",
+                            ci.CursorKind.ENUM_DECL: "enum"}[k]
+                    p.complete.add((kind, c.spelling))
+                    if kind != "enum":
+                        p.members.setdefault(c.spelling, set()).update(_fields(c))
             if k == ci.CursorKind.ENUM_DECL:
                 tag = c.spelling if c.spelling and not c.is_anonymous() else None
                 for e in c.get_children():

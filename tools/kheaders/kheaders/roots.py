@@ -1,5 +1,6 @@
 """The root headers: every angle-bracket #include in the BPF C of BCC's tools/, examples/,
-tests/ and libbpf-tools/*.bpf.c, as of the BCC checkout given. C is found as whole files (.c,
+tests/ and libbpf-tools/*.bpf.c, and of the header BCC force-includes into every program
+(src/cc/export/helpers.h: linux/version.h, asm/page.h, ...), as of the BCC checkout given. C is found as whole files (.c,
 .h), as the string constants of Python files (Python's own parser), and as string literals of
 C++ test files (clang's lexer); each text is lexed with clang, never matched with patterns."""
 
@@ -11,6 +12,9 @@ import clang.cindex as ci
 from . import clangutil
 
 AREAS = ("tools/", "examples/", "tests/", "libbpf-tools/")
+# BCC's -include'd prelude: what it includes is in every BCC program, so in bccc's compat.h.
+# Its text is a C++ raw string literal (embedded into libbcc), read as C++ source.
+FORCED = "src/cc/export/helpers.h"
 
 
 def _git(repo, *args):
@@ -20,6 +24,8 @@ def _git(repo, *args):
 def _c_texts(path, data):
     """The C texts inside one file of the checkout."""
     text = data.decode("utf-8", "replace")
+    if path == FORCED:
+        path += ".cc"
     if path.endswith(".py"):
         try:
             tree = ast.parse(text)
@@ -67,7 +73,8 @@ def roots(repo):
     counts = {}
     files = _git(repo, "ls-tree", "-r", "--name-only", "HEAD").decode().splitlines()
     for path in files:
-        if not path.startswith(AREAS) or not path.endswith((".py", ".c", ".h", ".cc")):
+        if path != FORCED and (not path.startswith(AREAS)
+                               or not path.endswith((".py", ".c", ".h", ".cc"))):
             continue
         if path.startswith("libbpf-tools/") and not path.endswith(".bpf.c"):
             continue
