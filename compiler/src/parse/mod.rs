@@ -8,8 +8,10 @@
 //! 2. kernel headers named by `#include <...>` that the include dir lacks get empty stub files
 //!    (vmlinux.h already declares every kernel type), and each tracepoint's argument struct is
 //!    generated from the build host's format file into an unsaved header;
-//! 3. the real parse, whose errors and warnings in the user's file become diagnostics.
+//! 3. the real parse, whose errors and warnings in the user's file become diagnostics, plus a
+//!    warning for each `#if`/`#ifdef` that tests the kernel version or config (`conditionals`).
 
+mod conditionals;
 mod diagnostics;
 pub mod scan;
 pub mod tracepoint;
@@ -220,7 +222,16 @@ pub fn parse<'i>(
     };
     let tu = TranslationUnit::parse(index, &path, &args, &unsaved, opts)
         .map_err(|e| diagnostics::clang(&e))?;
-    let diags = map_diagnostics(&tu, source, &scan, &tracepoints);
+    let mut diags = map_diagnostics(&tu, source, &scan, &tracepoints, &env.include_dir);
+    for test in conditionals::build_time_tests(source.text(), &scan.tokens) {
+        if !defines.iter().any(|d| d.name == test.name) {
+            diags.push(diagnostics::build_time_test(source, &test));
+        }
+    }
+    // Source order (stable: clang's own order among equal positions).
+    diags
+        .0
+        .sort_by_key(|d| d.labels.first().map_or(u32::MAX, |(span, _)| span.start));
     let warnings = diags.clone();
     let parsed = Parsed {
         tu,
@@ -239,6 +250,7 @@ fn map_diagnostics(
     source: &SourceFile,
     scan: &Scan,
     tracepoints: &[TracepointFormat],
+    include: &Path,
 ) -> Diagnostics {
     let mut out = Diagnostics::default();
     for d in tu.diagnostics() {
@@ -260,7 +272,7 @@ fn map_diagnostics(
             out.push(diagnostics::clang_warning(source, at, &d.message));
         } else {
             out.push(
-                special_error(source, at, &d.message, tracepoints)
+                special_error(source, at, &d.message, tracepoints, include)
                     .unwrap_or_else(|| diagnostics::clang_error(source, at, &d.message)),
             );
         }
@@ -286,17 +298,22 @@ fn undeclared_name(message: &str) -> Option<&str> {
 }
 
 /// clang's "no member named 'x' in 'struct y'" on a map or tracepoint struct; an undeclared
-/// name that bccc's kernel headers leave out (with the generator's reason).
+/// name that bccc's kernel headers leave out (with the generator's reason, or the need this
+/// kernel's BTF does not meet).
 fn special_error(
     source: &SourceFile,
     span: Span,
     message: &str,
     tps: &[TracepointFormat],
+    include: &Path,
 ) -> Option<Diagnostic> {
-    if let Some(name) = undeclared_name(message)
-        && let Some(d) = crate::toolchain::kheaders::dropped(name)
-    {
-        return Some(diagnostics::dropped_kernel_name(source, span, name, &d));
+    if let Some(name) = undeclared_name(message) {
+        if let Some(d) = crate::toolchain::kheaders::dropped(name) {
+            return Some(diagnostics::dropped_kernel_name(source, span, name, &d));
+        }
+        if let Some(need) = crate::toolchain::helpers_off::why_off(include, name) {
+            return Some(diagnostics::helper_off(source, span, name, &need));
+        }
     }
     let rest = message.strip_prefix("no member named '")?;
     let (member, rest) = rest.split_once('\'')?;

@@ -2,7 +2,8 @@
 //! concurrent bccc never observes a half-written file (temporary name + `rename`).
 //!
 //! Layout under the root: `clang-<key>.txt` (a probed clang's version), and per environment
-//! `env-<key>/include/{vmlinux.h,bpf/*.h,bccc/*.h,<kernel set>}` plus `env-<key>/base-<flags>.pch`.
+//! `env-<key>/include/{vmlinux.h,bpf/*.h,bccc/*.h,<kernel set>}` plus
+//! `env-<key>/base-<flags>.pch`.
 
 use std::hash::{Hash, Hasher};
 use std::io;
@@ -90,6 +91,7 @@ pub(crate) fn env_key(btf_identity: u64, clang_version: &str) -> u64 {
         env!("CARGO_PKG_VERSION"),
         clang_version,
         HEADERS_HASH,
+        super::helpers_off::FORMAT,
     )
         .hash(&mut h);
     h.finish()
@@ -139,14 +141,16 @@ pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheEr
 }
 
 /// Fills `<env_dir>/include`: vmlinux.h dumped from `btf`, libbpf's headers in `bpf/`, ours in
-/// `bccc/`, the generated kernel header set at the root (`linux/`, `net/`, `asm/`, ...). The whole directory is built under a temporary name and renamed, so it either exists
-/// complete or not at all; when another bccc won the race, its copy is kept.
+/// `bccc/`, the generated kernel header set at the root (`linux/`, `net/`, `asm/`, ...) with
+/// the helpers this BTF cannot compile turned off (`bccc/kheaders_off.h`). The whole directory
+/// is built under a temporary name and renamed, so it either exists complete or not at all;
+/// when another bccc won the race, its copy is kept.
 pub(crate) fn write_include_dir(env_dir: &Path, btf: &Path) -> Result<(), CacheError> {
     let vmlinux = bccc_ffi::btf_dump::dump_c(btf)?;
     std::fs::create_dir_all(env_dir).map_err(|e| CacheError::io(env_dir, e))?;
     let include = env_dir.join("include");
     let tmp = temp_sibling(&include);
-    let result = fill(&tmp, &vmlinux).and_then(|()| match std::fs::rename(&tmp, &include) {
+    let result = fill(&tmp, &vmlinux, btf).and_then(|()| match std::fs::rename(&tmp, &include) {
         Ok(()) => Ok(()),
         // rename(2) onto a non-empty directory fails: another bccc finished first.
         Err(_) if include.join("vmlinux.h").is_file() => {
@@ -161,7 +165,7 @@ pub(crate) fn write_include_dir(env_dir: &Path, btf: &Path) -> Result<(), CacheE
     result
 }
 
-fn fill(dir: &Path, vmlinux: &str) -> Result<(), CacheError> {
+fn fill(dir: &Path, vmlinux: &str, btf: &Path) -> Result<(), CacheError> {
     let write = |path: PathBuf, text: &str| {
         std::fs::write(&path, text).map_err(|e| CacheError::io(&path, e))
     };
@@ -177,13 +181,22 @@ fn fill(dir: &Path, vmlinux: &str) -> Result<(), CacheError> {
         write(dir.join("bccc").join(name), text)?;
     }
     // The kernel set sits at the include root, where `#include <linux/sched.h>` finds it.
-    for (rel, text) in KERNEL_HEADERS.iter().filter(|(r, _)| r.ends_with(".h")) {
+    let is_header = |r: &str| Path::new(r).extension().is_some_and(|e| e == "h");
+    for (rel, text) in KERNEL_HEADERS.iter().filter(|(r, _)| is_header(r)) {
         let path = dir.join(rel);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| CacheError::io(parent, e))?;
         }
         write(path, text)?;
     }
+    // The set's helpers this BTF cannot compile (config-dependent types and members).
+    let needs = KERNEL_HEADERS
+        .iter()
+        .find(|(r, _)| *r == "needs.tsv")
+        .map_or("", |(_, t)| *t);
+    let (header, table) = super::helpers_off::render(btf, needs);
+    write(dir.join(super::helpers_off::OFF_HEADER), &header)?;
+    write(dir.join(super::helpers_off::OFF_TABLE), &table)?;
     Ok(())
 }
 

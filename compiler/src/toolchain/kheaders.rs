@@ -28,6 +28,8 @@ pub enum DropReason {
     Compile,
     /// Its header has no `#include <...>` name.
     Unnamed,
+    /// Only older kernels define it; the set follows the newest.
+    Older,
 }
 
 impl DropReason {
@@ -42,6 +44,7 @@ impl DropReason {
             "helper" => DropReason::Helper,
             "compile" => DropReason::Compile,
             "unnamed-header" => DropReason::Unnamed,
+            "older-only" => DropReason::Older,
             _ => return None,
         })
     }
@@ -84,10 +87,17 @@ fn table() -> &'static HashMap<&'static str, Dropped> {
     })
 }
 
-/// Why the kernel name `name` is not in bccc's header set, if the generator dropped it.
+/// Why the kernel name `name` is not in bccc's header set, if the generator dropped it. Every
+/// `CONFIG_*` option is (the report does not list them one by one).
 #[must_use]
 pub fn dropped(name: &str) -> Option<Dropped> {
-    table().get(name).copied()
+    table().get(name).copied().or_else(|| {
+        name.starts_with("CONFIG_").then_some(Dropped {
+            header: "",
+            reason: DropReason::Kconfig,
+            detail: "a kernel configuration option",
+        })
+    })
 }
 
 #[cfg(test)]
@@ -107,8 +117,12 @@ mod tests {
 
     #[test]
     fn a_config_dependent_constant_is_explained() {
-        let d = dropped("IS_ENABLED").expect("IS_ENABLED is dropped");
+        let d = dropped("CONFIG_NUMA").expect("CONFIG_* are dropped");
         assert_eq!(d.reason, DropReason::Kconfig);
+        assert!(
+            dropped("IS_ENABLED").is_none(),
+            "IS_ENABLED is kept, as a load-time test"
+        );
         assert!(
             dropped("TASK_RUNNING").is_none(),
             "kept names are not in the report"
