@@ -1,8 +1,7 @@
 /* bccc/compat.h: what BCC-dialect C needs beyond vmlinux.h and libbpf, for both the libclang parse
  * (parse.h includes this file) and the compile of rewritten C (which includes it first).
  *
- * - the kernel headers BCC includes in every program (from the generated set: vmlinux.h has
- *   types and enums, no #defines);
+ * - kernel names the generated kernel header set cannot give (base.h includes the set);
  * - BCC helpers that libbpf lacks, with BCC's exact semantics (bpf_log2l(0) == 1, ...);
  * - the macros the rewrite emits for map methods whose BCC semantics are more than one helper
  *   call (increment, lookup_or_try_init). */
@@ -117,17 +116,18 @@ static __always_inline void *bccc_map_lookup_or_try_init(void *map, const void *
 	return bpf_map_lookup_elem(map, key);
 }
 
-/* ---- kernel headers BCC includes in every program (its helpers.h): bccc's generated kernel
- * header set (compiler/headers/kernel, tools/kheaders) provides what they define. The check keeps
- * this file usable while the set itself is being generated and checked against it. Last, so no
- * kernel macro changes the C above; parse.h's text after its include of this file is checked
- * by the generator too. */
-#if __has_include(<linux/compiler_types.h>) /* only in the set, never in /usr/include */
-#include <uapi/linux/bpf.h>
-#include <uapi/linux/if_packet.h>
-#include <linux/version.h>
-#include <linux/log2.h>
-#include <asm/page.h>
+/* ---- kernel names the generated set cannot give (base.h includes the set's headers) ---------
+ *
+ * LINUX_VERSION_CODE (linux/version.h) is libbpf's load-time kernel version. Declared here, not
+ * in the set: clang emits no BTF for an extern declared in a precompiled header, and libbpf
+ * needs it to fill the value in. */
+extern int LINUX_KERNEL_VERSION __kconfig;
+
+/* DNAME_INLINE_LEN is 32 before Linux 6.12 and 40 since (x86-64), so the set leaves it out; BCC
+ * tools size name buffers with it and their Python side assumes 32. The smaller value copies a
+ * name's first 31 bytes on every kernel. */
+#ifndef DNAME_INLINE_LEN
+#define DNAME_INLINE_LEN 32
 #endif
 
 #endif /* __BCCC_COMPAT_H */

@@ -4,6 +4,7 @@
 //! clang compile), with no error and no macro redefined, so a generated header that clashes
 //! with vmlinux.h, libbpf or bccc fails here.
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -39,10 +40,10 @@ fn every_generated_header_compiles_against_vmlinux_h_in_both_stages() {
         "the set is written into the include dir ({} headers)",
         headers.len()
     );
-    let tu: String = headers
-        .iter()
-        .map(|h| format!("#include <{}>\n", h.display()))
-        .collect();
+    let tu = headers.iter().fold(String::new(), |mut tu, h| {
+        let _ = writeln!(tu, "#include <{}>", h.display());
+        tu
+    });
     let dir = tempfile::tempdir().unwrap();
     let main = dir.path().join("all.c");
     std::fs::write(&main, tu).unwrap();
@@ -68,4 +69,127 @@ fn every_generated_header_compiles_against_vmlinux_h_in_both_stages() {
             stderr.lines().take(40).collect::<Vec<_>>().join("\n")
         );
     }
+}
+
+/// Runs the front half on `src` (written to a temporary `name`).
+fn frontend(name: &str, src: &str) -> Result<bccc::driver::Frontend, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join(name);
+    std::fs::write(&input, src).unwrap();
+    let opts = bccc::driver::BuildOptions {
+        input,
+        ..Default::default()
+    };
+    bccc::driver::frontend(&opts).map_err(|e| match e {
+        bccc::driver::BuildError::Diagnostics(d) => d.render_plain(),
+        #[allow(unreachable_patterns, reason = "the driver may grow error variants")]
+        e => e.to_string(),
+    })
+}
+
+/// The kernel names bccc's compat.h defined by hand before the generated set, used by programs
+/// with and without `#include`s: each still resolves, and the program compiles.
+#[test]
+fn names_programs_used_from_compat_h_still_resolve() {
+    let body = "
+struct data_t { char comm[TASK_COMM_LEN]; char n[DNAME_INLINE_LEN]; char p[PATH_MAX]; char q[NAME_MAX]; };
+BPF_HASH(h, u32, u64);
+TRACEPOINT_PROBE(syscalls, sys_enter_openat)
+{
+	u64 v = PF_KTHREAD + PF_EXITING + AF_UNIX + AF_INET + AF_INET6 + CAP_SYS_ADMIN;
+	v += U8_MAX + U16_MAX + U32_MAX + U64_MAX + S32_MAX + S64_MAX;
+	v += NSEC_PER_SEC + NSEC_PER_MSEC + NSEC_PER_USEC + USEC_PER_SEC + USEC_PER_MSEC + MSEC_PER_SEC;
+	u32 m = args->mode;
+	v += S_ISREG(m) + S_ISDIR(m) + S_ISCHR(m) + S_ISBLK(m) + S_ISFIFO(m) + S_ISSOCK(m) + S_ISLNK(m);
+	v += S_IFMT + S_IFSOCK + S_IFLNK + S_IFREG + S_IFBLK + S_IFDIR + S_IFCHR + S_IFIFO;
+	v += min_t(u64, v, 3) + max_t(u32, m, 2);
+	v += ntohs(m) + htons(m) + ntohl(m) + htonl(m) + be16_to_cpu(m) + be32_to_cpu(m);
+	u32 k = 0;
+	h.update(&k, &v);
+	return 0;
+}
+int kprobe__do_sys_openat2(struct pt_regs *ctx, int dfd, const char __user *filename)
+{
+	const char __rcu *r = 0;
+	const char __kernel *k = 0;
+	return r == k;
+}
+";
+    let includes = "#include <uapi/linux/ptrace.h>\n#include <linux/sched.h>\n#include <linux/fs.h>\n\
+                    #include <linux/dcache.h>\n#include <net/sock.h>\n#include <linux/socket.h>\n";
+    for (name, src) in [
+        ("bare.c", body.to_owned()),
+        ("with_includes.c", format!("{includes}{body}")),
+    ] {
+        let fe = frontend(name, &src).unwrap_or_else(|d| panic!("{name}:\n{d}"));
+        bccc::compile::compile(&fe.source, &fe.rewritten, &fe.env, &[])
+            .unwrap_or_else(|d| panic!("{name}: compile:\n{}", d.render_plain()));
+    }
+}
+
+/// `#if`/`#ifdef` on the kernel version or config is decided when bccc builds: one warning
+/// (`bccc::E0109`) on the tested name per such directive; none for the same names in C, for a
+/// switch the file defines itself, or for other conditionals.
+#[test]
+fn build_time_kernel_conditionals_warn() {
+    let src = "#include <linux/version.h>
+#define CONFIG_MINE 1
+BPF_HASH(h, u32, u64);
+TRACEPOINT_PROBE(syscalls, sys_enter_openat)
+{
+	u32 k = 0;
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 16, 0)
+	k = 1;
+#elif defined(CONFIG_NUMA)
+	k = 2;
+#endif
+#if IS_ENABLED(CONFIG_PREEMPT)
+	k |= 4;
+#endif
+#ifdef CONFIG_MINE
+	k |= 8;
+#endif
+#ifdef BPF_F_USER_STACK
+	k |= 16;
+#endif
+	if (LINUX_VERSION_CODE >= KERNEL_VERSION(5, 5, 0))
+		k |= 32;
+	u64 v = 1;
+	h.update(&k, &v);
+	return 0;
+}
+";
+    let fe = frontend("conditionals.c", src).unwrap_or_else(|d| panic!("{d}"));
+    let found: Vec<(&str, &str)> = fe
+        .warnings
+        .0
+        .iter()
+        .filter(|d| d.code == "bccc::E0109")
+        .map(|d| {
+            let span = d.labels[0].0;
+            (
+                &src[span.start as usize..span.end as usize],
+                d.help.as_str(),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = found.iter().map(|(n, _)| *n).collect();
+    assert_eq!(
+        names,
+        ["LINUX_VERSION_CODE", "CONFIG_NUMA", "CONFIG_PREEMPT"],
+        "{:?}",
+        fe.warnings.render_plain()
+    );
+    assert!(
+        found[0]
+            .1
+            .contains("if (LINUX_VERSION_CODE >= KERNEL_VERSION(")
+    );
+    assert!(
+        found[1]
+            .1
+            .contains("extern bool CONFIG_NUMA __kconfig __weak;")
+    );
+    bccc::compile::compile(&fe.source, &fe.rewritten, &fe.env, &[])
+        .unwrap_or_else(|d| panic!("compile:\n{}", d.render_plain()));
 }
