@@ -16,6 +16,7 @@
 mod cache;
 mod clang;
 mod diagnostics;
+pub mod helpers_off;
 pub mod kheaders;
 
 use std::path::{Path, PathBuf};
