@@ -7,6 +7,7 @@
 #                  static tool and run it for 5 seconds while opening a few files
 #   ./x.sh test    deps, then the whole test suite (unit, snapshot, verifier and live tests, doctests)
 #   ./x.sh bench   deps, then bench/bench.py (prints measured figures and ratios; never fails on times)
+#   ./x.sh score   deps, then rewrite testdata/dialect/SCORE.md from the conformance suite's results
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -29,7 +30,7 @@ say() { printf 'x.sh: %s\n' "$*" >&2; }
 die() { printf 'x.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 need_root() {
@@ -140,6 +141,12 @@ cmd_test() {
     cargo test --workspace --doc
 }
 
+cmd_score() {
+    cmd_deps
+    say "BCCC_UPDATE_SCORE=1 cargo test -p bccc --test conformance"
+    BCCC_UPDATE_SCORE=1 cargo test -p bccc --test conformance
+}
+
 cmd_bench() {
     cmd_deps
     python3 "$ROOT/bench/bench.py" "$@"
@@ -153,6 +160,7 @@ main() {
         demo) cmd_demo ;;
         test) cmd_test ;;
         bench) cmd_bench "$@" ;;
+        score) cmd_score ;;
         -h | --help | help) usage ;;
         *)
             usage >&2

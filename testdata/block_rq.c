@@ -43,3 +43,9 @@ TRACEPOINT_PROBE(block, block_rq_issue)
     events.perf_submit(args, &data, sizeof(data));
     return 0;
 }
+
+// test: needs disk btf:trace_event_raw_block_rq
+// test: run -d 2
+// test: workload dd if=$DISK of=/dev/null bs=4096 skip=100 count=1 iflag=direct 2>/dev/null
+// test: expect header PID MAJOR MINOR NR_SECTOR SECTOR BYTES RWBS COMM CMD
+// test: expect row SECTOR=800 MAJOR=${DISK_MAJOR} MINOR=${DISK_MINOR} NR_SECTOR=8 BYTES=4096 RWBS^=R fields=8

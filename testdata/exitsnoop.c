@@ -33,3 +33,9 @@ TRACEPOINT_PROBE(sched, sched_process_exit)
     events.ringbuf_output(&data, sizeof(data), 0);
     return 0;
 }
+
+// test: run -d 2
+// test: workload echo parent=$$ >>$VARS
+// test: workload sh -c "exit 3" & echo child=$! >>$VARS; wait
+// test: expect header PID PPID EXIT_CODE COMM
+// test: expect row PID=${child} PPID=${parent} EXIT_CODE=3 count=1

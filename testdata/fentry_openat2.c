@@ -59,3 +59,8 @@ KRETFUNC_PROBE(do_sys_openat2, int dfd, const char *filename, struct open_how *h
     events.perf_submit(ctx, &data, sizeof(data));
     return 0;
 }
+
+// test: needs fentry func:do_sys_openat2
+// test: run -d 2
+// test: workload cat $TMP/fentry-open 2>/dev/null; true
+// test: expect row FNAME=${TMP}/fentry-open FLAGS=32768 RET=-2 LAT_NS>0

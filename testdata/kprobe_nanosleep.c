@@ -33,3 +33,8 @@ int kretprobe__do_nanosleep(struct pt_regs *ctx)
     start.delete(&tid);
     return 0;
 }
+
+// test: needs kprobes
+// test: run -d 2
+// test: workload for i in 1 2 3 4 5; do sleep 0.1; done
+// test: expect hist

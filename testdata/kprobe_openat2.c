@@ -30,3 +30,8 @@ int kprobe__do_sys_openat2(struct pt_regs *ctx, int dfd, const char __user *file
     opens.perf_submit(ctx, &ev, sizeof(ev));
     return 0;
 }
+
+// test: needs kprobes
+// test: run -d 2
+// test: workload cat $TMP/kprobe-open 2>/dev/null; true
+// test: expect row PATH=${TMP}/kprobe-open

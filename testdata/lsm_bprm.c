@@ -13,3 +13,8 @@ LSM_PROBE(bprm_check_security, struct linux_binprm *bprm)
     execs.increment(uid);
     return 0;
 }
+
+// test: needs lsm func:bpf_lsm_bprm_check_security
+// test: run -d 2
+// test: workload for i in 1 2 3 4 5; do $TARGET 0 >/dev/null; done
+// test: expect row KEY=0 COUNT>=5

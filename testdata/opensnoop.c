@@ -28,3 +28,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat)
     events.perf_submit(args, &data, sizeof(data));
     return 0;
 }
+
+// test: run -d 2
+// test: workload for i in 1 2 3; do cat $TMP/open-target 2>/dev/null; done
+// test: expect header PID COMM FNAME
+// test: expect row FNAME=${TMP}/open-target count=3

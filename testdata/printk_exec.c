@@ -11,3 +11,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_execve)
     bpf_trace_printk("bccc exec by pid %d\n", pid);
     return 0;
 }
+
+// test: needs CONFIG_FTRACE_SYSCALLS
+// test: run -d 2
+// test: workload $TARGET 0 >/dev/null & echo child=$! >>$VARS; wait
+// test: expect stdout bccc exec by pid ${child}

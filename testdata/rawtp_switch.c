@@ -17,3 +17,8 @@ RAW_TRACEPOINT_PROBE(sched_switch)
     switches.increment(pid);
     return 0;
 }
+
+// test: needs CONFIG_BPF_EVENTS
+// test: run -d 1
+// test: workload sleep 0.2
+// test: expect row COUNT>0

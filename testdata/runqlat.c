@@ -52,3 +52,8 @@ TRACEPOINT_PROBE(sched, sched_switch)
     start.delete(&next_pid);
     return 0;
 }
+
+// test: run -d 2
+// test: workload for i in 1 2 3 4 5 6 7 8 9 10; do sleep 0.05; done
+// test: expect stdout : count     distribution
+// test: expect hist

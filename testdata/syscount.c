@@ -21,3 +21,10 @@ TRACEPOINT_PROBE(raw_syscalls, sys_enter)
     counts.increment(pid);
     return 0;
 }
+
+// test: setup sh -c "while [ ! -e $TMP/go ]; do sleep 0.05; done; i=0; while [ \$i -lt 50 ]; do [ -e / ]; i=\$((i + 1)); done; sleep 0.3" >/dev/null 2>&1 &
+// test: setup echo target=$! >>$VARS
+// test: run -d 2 --targ-pid ${target}
+// test: workload touch $TMP/go; while kill -0 ${target} 2>/dev/null; do sleep 0.05; done
+// test: expect row KEY=${target} COUNT>=50 count=1
+// test: expect row KEY!=${target} count=0

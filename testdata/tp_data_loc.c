@@ -25,3 +25,8 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     events.perf_submit(args, &data, sizeof(data));
     return 0;
 }
+
+// test: needs btf:trace_event_raw_sched_process_exec
+// test: run -d 2
+// test: workload cp $TARGET $TMP/dataloc-exec; $TMP/dataloc-exec 0 >/dev/null & echo child=$! >>$VARS; wait
+// test: expect row PID=${child} FILENAME=${TMP}/dataloc-exec count=1

@@ -34,3 +34,10 @@ int on_exec(unsigned long long *ctx, struct task_struct *p, pid_t old_pid,
     events.perf_submit(ctx, &data, sizeof(data));
     return 0;
 }
+
+// test: needs btf:btf_trace_sched_process_exec
+// test: run
+// test: stop INT
+// test: workload cp $TARGET $TMP/tpbtf-exec; $TMP/tpbtf-exec 0 >/dev/null & echo child=$! >>$VARS; wait; sleep 0.3
+// test: expect header PID OLD_PID COMM FILENAME
+// test: expect row FILENAME=${TMP}/tpbtf-exec PID=${child} OLD_PID=${child} COMM=tpbtf-exec count=1

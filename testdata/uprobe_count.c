@@ -24,3 +24,9 @@ int count_work(struct pt_regs *ctx)
     arg_sum.increment(pid, n);
     return 0;
 }
+
+// test: build --attach uprobe:${TARGET}:bccc_test_work=count_work
+// test: run -d 2
+// test: workload $TARGET 7 >/dev/null & echo child=$! >>$VARS; wait
+// test: expect table calls KEY=${child} COUNT=7 count=1
+// test: expect table arg_sum KEY=${child} COUNT=28 count=1

@@ -1,50 +1,46 @@
 //! Bad input gives a coded diagnostic pointing into the user's file, a non-zero exit, and no
-//! output file. One snapshot per `testdata/bad/<case>.c`.
+//! output file: one snapshot per `testdata/bad/<case>.c`, whose `// test: error CODE` names the
+//! code it must carry. Missing tools and bad flags likewise.
 
 mod common;
 
-#[test]
-fn every_bad_input_gives_a_snapshotted_diagnostic_and_no_output() {
-    common::kernel_fs();
-    let dir = common::scratch("diagnostics");
-    let mut cases: Vec<_> = std::fs::read_dir(common::testdata("bad"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "c"))
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 6, "testdata/bad lost cases: {cases:?}");
-    for case in cases {
-        let name = case.file_stem().unwrap().to_string_lossy().into_owned();
-        let out_path = dir.join(&name);
-        let out = common::bccc()
-            .arg("build")
-            .arg(&case)
-            .arg("-o")
-            .arg(&out_path)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(
-            !out.status.success(),
-            "{name}: bccc accepted bad input:\n{stderr}"
-        );
-        assert!(!out_path.exists(), "{name}: output written despite errors");
-        assert!(
-            stderr.contains("bccc::E"),
-            "{name}: no diagnostic code in:\n{stderr}"
-        );
-        assert!(
-            stderr.contains(&format!("{name}.c:")),
-            "{name}: no span in the user's file:\n{stderr}"
-        );
-        insta::assert_snapshot!(format!("diagnostic__{name}"), stderr);
+use common::fixture::{Fixture, Group, fixtures};
+use libtest_mimic::{Arguments, Failed, Trial};
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = vec![
+        Trial::test("environment_problems_say_what_to_install", || {
+            environment_problems_say_what_to_install();
+            Ok(())
+        }),
+        Trial::test("tp_btf_checks", || {
+            tp_btf_checks();
+            Ok(())
+        }),
+    ];
+    let bad = fixtures(Group::Bad);
+    assert!(bad.len() >= 6, "testdata/bad lost cases");
+    for f in bad {
+        trials.push(Trial::test(format!("bad::{}", f.name), move || {
+            bad_input(&f)
+        }));
     }
-    let left: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert!(left.is_empty(), "failed builds left files behind: {left:?}");
+    libtest_mimic::run(&args, trials).exit();
+}
+
+/// Builds a bad fixture: it must fail with its `error` code, pointing into the file, writing
+/// nothing; the rendered diagnostics are snapshotted.
+fn bad_input(f: &Fixture) -> Result<(), Failed> {
+    common::kernel_fs();
+    let dir = common::scratch(&format!("diagnostics-{}", f.name));
+    let code = f
+        .error
+        .as_deref()
+        .ok_or("a bad fixture needs `// test: error CODE`")?;
+    let stderr = common::verify::expect_error(f, &dir, code)?;
+    insta::assert_snapshot!(format!("diagnostic__{}", f.name), stderr);
+    Ok(())
 }
 
 // (case, environment, extra arguments, text the help must contain)
@@ -57,7 +53,6 @@ type Case = (
 
 /// A missing clang, libclang or BTF, or a bad `--attach`, is a coded diagnostic saying what to
 /// install or pass, never a panic, and writes nothing.
-#[test]
 fn environment_problems_say_what_to_install() {
     let dir = common::scratch("diagnostics-env");
     let out_path = dir.join("tool");
@@ -132,7 +127,6 @@ fn build_error(dir: &std::path::Path, name: &str, src: &str, args: &[&str]) -> S
 
 /// `tp_btf` programs: the u64 ctx array first, no more typed arguments than the tracepoint's
 /// `TP_PROTO`, one program type per function; the `TP_BTF_PROBE` macro and a renamed ctx work.
-#[test]
 fn tp_btf_checks() {
     common::kernel_fs();
     let dir = common::scratch("diagnostics-tpbtf");

@@ -117,8 +117,4 @@
 /* BCC's bpf_trace_printk takes only the format and its arguments. */
 #define bpf_trace_printk(fmt, ...) bccc_printk(fmt, ##__VA_ARGS__)
 
-/* BCC's tracepoint structs name __data_loc fields data_loc_<f>. */
-#undef __BCCC_DATA_LOC
-#define __BCCC_DATA_LOC(field) data_loc_##field
-
 #endif /* __BCCC_PARSE_H */

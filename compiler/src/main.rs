@@ -35,6 +35,10 @@ enum Command {
         /// BTF to generate vmlinux.h from (default: /sys/kernel/btf/vmlinux).
         #[arg(long, value_name = "FILE")]
         btf: Option<PathBuf>,
+        /// Module BTF whose types the program uses (split BTF on the --btf one:
+        /// /sys/kernel/btf/<module> or the module's .ko), repeatable.
+        #[arg(long = "btf-module", value_name = "FILE")]
+        btf_module: Vec<PathBuf>,
         /// Use this runtime executable instead of the one built into bccc.
         #[arg(long, value_name = "PATH")]
         runtime: Option<PathBuf>,
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         define,
         attach,
         btf,
+        btf_module,
         runtime,
     } = cli.command;
     let defines = define
@@ -72,6 +77,7 @@ fn main() -> ExitCode {
         defines,
         attach,
         btf,
+        btf_modules: btf_module,
         runtime,
         ..BuildOptions::default()
     };

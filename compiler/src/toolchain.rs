@@ -2,7 +2,9 @@
 //! `vmlinux.h`, writes bccc's and libbpf's headers next to it and keeps precompiled headers of
 //! `bccc/base.h` for both the libclang parse and the clang compile.
 //!
-//! Consumes the BTF path (`/sys/kernel/btf/vmlinux` or `--btf FILE`); produces a [`KernelEnv`]
+//! Consumes the BTF path (`/sys/kernel/btf/vmlinux` or `--btf FILE`) and module BTFs
+//! (`--btf-module FILE`, split BTF on top of it, whose types vmlinux.h then also declares);
+//! produces a [`KernelEnv`]
 //! that the parse and compile stages read. Everything it writes goes to the user's cache dir
 //! (see [`cache_root`]), each file or directory written under a temporary name and renamed into
 //! place, so a concurrent bccc never sees half-written files. A warm call only stats files.
@@ -99,6 +101,8 @@ pub const BASE_HEADER: &str = "bccc/base.h";
 pub struct KernelEnv {
     /// The BTF the headers were generated from.
     pub btf: PathBuf,
+    /// Module BTFs (split on `btf`) whose types the headers declare too, in the order given.
+    pub modules: Vec<PathBuf>,
     /// Directory holding `vmlinux.h`, `bpf/*.h` (libbpf's) and `bccc/*.h` (ours); passed as `-I`.
     pub include_dir: PathBuf,
     /// Precompiled `bccc/base.h` built with [`KernelEnv::pch_flags`]`(Stage::Parse)`.
@@ -155,6 +159,43 @@ impl KernelEnv {
 /// The BTF read when no `--btf` is given.
 pub const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
 
+/// Where the running kernel exposes its BTF, vmlinux's and each loaded module's.
+pub const HOST_BTF_DIR: &str = "/sys/kernel/btf";
+
+/// The module BTFs of the running kernel (`/sys/kernel/btf/*` but vmlinux), sorted.
+#[must_use]
+pub fn host_modules() -> Vec<PathBuf> {
+    modules_in(Path::new(HOST_BTF_DIR))
+}
+
+/// The files of `dir` but `vmlinux`, sorted (a directory laid out like `/sys/kernel/btf`).
+#[must_use]
+pub fn modules_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "vmlinux"))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Which of `modules` (split BTF on `vmlinux`) define a struct or union named in `names`, with
+/// the names each defines; unreadable files are skipped (the search only adds what it finds).
+#[must_use]
+pub fn modules_defining(
+    vmlinux: &Path,
+    modules: &[PathBuf],
+    names: &[String],
+) -> Vec<(PathBuf, Vec<String>)> {
+    if modules.is_empty() || names.is_empty() {
+        return Vec::new();
+    }
+    bccc_ffi::btf_dump::KernelBtf::modules_defining(vmlinux, modules, names).unwrap_or_default()
+}
+
 /// Prepares (or reuses from the cache) the kernel environment for `btf` (default
 /// [`KERNEL_BTF`]).
 pub fn prepare(btf: Option<&Path>, arch: Arch) -> Result<KernelEnv, Diagnostic> {
@@ -162,11 +203,47 @@ pub fn prepare(btf: Option<&Path>, arch: Arch) -> Result<KernelEnv, Diagnostic> 
     prepare_in(&root, btf, arch)
 }
 
+/// [`prepare`] with module BTFs whose types the headers declare too.
+pub fn prepare_with_modules(
+    btf: Option<&Path>,
+    modules: &[PathBuf],
+    arch: Arch,
+) -> Result<KernelEnv, Diagnostic> {
+    let root = cache_root().map_err(|e| diagnostics::cache(&e))?;
+    prepare_modules_in(&root, btf, modules, arch)
+}
+
 /// [`prepare`] with an explicit cache root (tests; `BCCC_CACHE_DIR` does the same for users).
 pub fn prepare_in(root: &Path, btf: Option<&Path>, arch: Arch) -> Result<KernelEnv, Diagnostic> {
+    prepare_modules_in(root, btf, &[], arch)
+}
+
+/// The identity of the kernel BTF and its modules: every file's identity, in order.
+fn kernel_identity(btf: &Path, explicit: bool, modules: &[PathBuf]) -> Result<u64, Diagnostic> {
+    let base = cache::btf_identity(btf).map_err(|e| diagnostics::btf_missing(btf, explicit, &e))?;
+    if modules.is_empty() {
+        return Ok(base);
+    }
+    let mut ids = vec![base];
+    for m in modules {
+        ids.push(cache::btf_identity(m).map_err(|e| diagnostics::module_missing(m, &e))?);
+    }
+    // Fails early with the module named when a file is not split BTF of this vmlinux (libbpf
+    // checks the base's type and string counts), before anything is written to the cache.
+    bccc_ffi::btf_dump::KernelBtf::open(btf, modules)
+        .map_err(|e| diagnostics::module_unusable(btf, modules, &e))?;
+    Ok(cache::hash_ids(&ids))
+}
+
+/// [`prepare_with_modules`] with an explicit cache root.
+pub fn prepare_modules_in(
+    root: &Path,
+    btf: Option<&Path>,
+    modules: &[PathBuf],
+    arch: Arch,
+) -> Result<KernelEnv, Diagnostic> {
     let btf_path = btf.map_or_else(|| PathBuf::from(KERNEL_BTF), Path::to_path_buf);
-    let btf_id = cache::btf_identity(&btf_path)
-        .map_err(|e| diagnostics::btf_missing(&btf_path, btf.is_some(), &e))?;
+    let btf_id = kernel_identity(&btf_path, btf.is_some(), modules)?;
     std::fs::create_dir_all(root)
         .map_err(|e| diagnostics::cache(&cache::CacheError::io(root, e)))?;
     let clang = Clang::find(root)?;
@@ -176,11 +253,12 @@ pub fn prepare_in(root: &Path, btf: Option<&Path>, arch: Arch) -> Result<KernelE
     ));
     let include_dir = env_dir.join("include");
     if !include_dir.is_dir() {
-        cache::write_include_dir(&env_dir, &btf_path)
+        cache::write_include_dir(&env_dir, &btf_path, modules)
             .map_err(|e| diagnostics::cold(&btf_path, &e))?;
     }
     let mut env = KernelEnv {
         btf: btf_path,
+        modules: modules.to_vec(),
         include_dir,
         parse_pch: None,
         compile_pch: None,
@@ -236,6 +314,7 @@ mod tests {
     fn flags_use_the_pch_or_include_the_base_header() {
         let env = KernelEnv {
             btf: KERNEL_BTF.into(),
+            modules: Vec::new(),
             include_dir: "/c/include".into(),
             parse_pch: Some("/c/p.pch".into()),
             compile_pch: None,

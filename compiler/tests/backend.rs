@@ -241,6 +241,7 @@ fn probe(source: &SourceFile) -> Probe {
         body_start: at + 9,
         params: Vec::new(),
         from_macro: false,
+        syscall_args: false,
     }
 }
 
@@ -267,6 +268,7 @@ fn param(source: &SourceFile, name: &str, ty: ParamType, default: ParamValue) ->
         default,
         help: String::new(),
         span: Span::new(at, at + name.len() as u32),
+        builtin: None,
     }
 }
 

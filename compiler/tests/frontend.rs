@@ -29,7 +29,8 @@ fn frontend(name: &str, src: &str, attach: &[&str]) -> Result<Built, String> {
     }
 }
 
-/// Compiles the rewritten C and loads every program into the kernel.
+/// Compiles the rewritten C and loads every program into the kernel as a built tool does
+/// (tracepoint records described from this kernel's format files).
 fn load(b: &Built) {
     let object = bccc::compile::compile(&b.fe.source, &b.fe.rewritten, &b.fe.env, &[])
         .unwrap_or_else(|d| {
@@ -39,13 +40,9 @@ fn load(b: &Built) {
                 b.fe.rewritten.text
             )
         });
-    let mut open = libbpf_rs::ObjectBuilder::default()
-        .open_memory(&object.elf)
-        .expect("open object");
-    for mut p in open.progs_mut() {
-        p.set_autoload(true);
-    }
-    open.load()
+    let manifest = bccc::package::manifest(&b.fe.source, &b.fe.program, &object, "t")
+        .unwrap_or_else(|d| panic!("manifest: {}", d.render_plain()));
+    bccc_runtime::verify(&manifest, &object.elf)
         .unwrap_or_else(|e| panic!("load failed: {e}\n{}", b.fe.rewritten.text));
 }
 
@@ -91,11 +88,11 @@ TRACEPOINT_PROBE(sched, sched_switch)\n{\n    u32 k = args->next_pid;\n    u64 o
     assert!(t.contains("\n#include <linux/sched.h>"), "{t}");
     assert!(t.contains("// #include <linux/kvm_host.h>"), "{t}");
     assert!(
-        t.contains("bccc_map_increment(h, k, 1, BCCC_INSERT_MISSING)"),
+        t.contains("bccc_map_increment(h, (k), (1), BCCC_INSERT_MISSING)"),
         "{t}"
     );
     assert!(
-        t.contains("bccc_map_atomic_increment(a, 0, 2, BCCC_NO_INSERT)"),
+        t.contains("bccc_map_atomic_increment(a, (0), (2), BCCC_NO_INSERT)"),
         "{t}"
     );
     assert!(
@@ -149,21 +146,25 @@ TRACEPOINT_PROBE(sched, sched_process_exit)\n{\n    struct task_struct *t = (str
 }
 
 #[test]
-fn syscall_tracepoints_map_fields_to_args() {
+fn syscall_tracepoints_keep_bccs_struct() {
     let b = build(
         "s.c",
         "BPF_HASH(c, u32, u64);\nTRACEPOINT_PROBE(syscalls, sys_enter_openat)\n{\n    char buf[32];\n    bpf_probe_read_user_str(buf, sizeof(buf), args->filename);\n    u32 f = args->flags;\n    u64 z = 0;\n    c.update(&f, &z);\n    return 0;\n}\nTRACEPOINT_PROBE(syscalls, sys_exit_openat)\n{\n    u32 r = args->ret;\n    c.delete(&r);\n    return 0;\n}\n",
         &[],
     );
     let t = out(&b);
+    // Per-syscall records keep BCC's struct, relocated against the target's format at load.
     assert!(
-        t.contains("(struct trace_event_raw_sys_enter *args)"),
+        t.contains("(struct tracepoint__syscalls__sys_enter_openat *args)"),
         "{t}"
     );
-    assert!(t.contains("((const char *)args->args[1])"), "{t}");
-    assert!(t.contains("((int)args->args[2])"), "{t}");
-    assert!(t.contains("(struct trace_event_raw_sys_exit *args)"), "{t}");
-    assert!(t.contains("u32 r = args->ret;"), "{t}");
+    assert!(t.contains("\ts64 flags;\n"), "BCC's widening: {t}");
+    assert!(
+        t.contains("bpf_probe_read_user_str(buf, sizeof(buf), BCCC_TP_LOAD(args, filename))"),
+        "{t}"
+    );
+    assert!(t.contains("u32 f = BCCC_TP_LOAD(args, flags);"), "{t}");
+    assert!(t.contains("u32 r = BCCC_TP_LOAD(args, ret);"), "{t}");
 }
 
 #[test]
@@ -211,7 +212,7 @@ fn static_helpers_are_inlined() {
         out(&b)
     );
     assert!(
-        out(&b).contains("trace_event_raw_sched_wakeup_template *args"),
+        out(&b).contains("return bump(BCCC_TP_LOAD(args, pid));"),
         "{}",
         out(&b)
     );
@@ -402,9 +403,10 @@ TRACEPOINT_PROBE(sched, sched_process_exec)\n{\n    struct e_t e = {};\n    TP_D
     );
     let t = out(&b);
     assert!(
-        t.contains("(struct trace_event_raw_sched_process_exec *args)"),
+        t.contains("(struct tracepoint__sched__sched_process_exec *args)"),
         "{t}"
     );
+    assert!(t.contains("\tint data_loc_filename;\n"), "{t}");
     assert!(
         t.contains("TP_DATA_LOC_READ_STR(&e.f, filename, sizeof(e.f));"),
         "{t}"
@@ -454,4 +456,33 @@ fn diagnostics_for_btf_programs() {
         &["kretfunc:vfs_read=kfunc__vmlinux__vfs_read"],
     );
     assert!(entry_and_exit.contains("bccc::E0212"), "{entry_and_exit}");
+}
+
+#[test]
+fn tracepoint_reads_take_verifier_safe_shapes() {
+    let b = build(
+        "r.c",
+        "struct e_t { u32 a; char c[16]; char d; u64 s; };\nBPF_PERF_OUTPUT(ev);\n\
+static u32 prio_of(struct tracepoint__sched__sched_wakeup_new *rec)\n{\n    return rec->prio;\n}\n\
+TRACEPOINT_PROBE(sched, sched_wakeup_new)\n{\n    struct e_t e = {};\n    u32 i = e.a & 3;\n    pid_t *p = &args->pid;\n\
+    e.a = e.a ? args->pid : args->target_cpu;\n    e.a += *p + prio_of(args);\n\
+    __builtin_memcpy(&e.c, args->comm, sizeof(args->comm));\n    e.d = args->comm[1] + args->comm[i];\n\
+    bpf_probe_read_kernel(&e.s, 4, &args->prio);\n    bpf_probe_read_kernel(&e.c, sizeof(e.c), args->comm);\n\
+    ev.perf_submit(args, &e, sizeof(e));\n    return 0;\n}\n",
+        &[],
+    );
+    let t = out(&b);
+    for want in [
+        "return BCCC_TP_LOAD(rec, prio);",
+        "pid_t *p = &(*BCCC_TP_ADDR(args, pid));",
+        "e.a = e.a ? BCCC_TP_LOAD(args, pid) : BCCC_TP_LOAD(args, target_cpu);",
+        "__builtin_memcpy(&e.c, BCCC_TP_ARRAY(args, comm), sizeof(args->comm));",
+        "e.d = BCCC_TP_LOAD(args, comm[1]) + BCCC_TP_ELEM(args, comm, i);",
+        // Addresses handed straight to a probe read stay addresses into the record.
+        "bpf_probe_read_kernel(&e.s, 4, &args->prio);",
+        "bpf_probe_read_kernel(&e.c, sizeof(e.c), args->comm);",
+        "bpf_perf_event_output(args, &ev,",
+    ] {
+        assert!(t.contains(want), "missing `{want}` in:\n{t}");
+    }
 }

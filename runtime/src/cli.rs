@@ -193,7 +193,9 @@ pub fn command(manifest: &Manifest) -> Command {
                 .help("Check privileges, BTF and every attach target, then exit"),
         );
     for (i, p) in manifest.params.iter().enumerate() {
-        cmd = cmd.arg(param_arg(i, p));
+        if p.builtin.is_none() {
+            cmd = cmd.arg(param_arg(i, p));
+        }
     }
     cmd
 }
@@ -208,6 +210,10 @@ pub fn parse(manifest: &Manifest, args: Vec<OsString>) -> Result<Options, clap::
         .enumerate()
         .map(|(i, p)| {
             let id = format!("param{i}");
+            if p.builtin.is_some() {
+                // The loader sets it from the machine.
+                return p.default;
+            }
             match p.ty {
                 ParamType::Bool => {
                     ParamValue::Bool(m.get_one::<bool>(&id).copied().unwrap_or(false))
@@ -283,6 +289,7 @@ pub(crate) mod tests {
             section: ".rodata".into(),
             offset,
             help: String::new(),
+            builtin: None,
         };
         Manifest {
             version: MANIFEST_VERSION,
@@ -324,6 +331,7 @@ pub(crate) mod tests {
                 param("json", "json", ParamType::Bool, ParamValue::Bool(true), 5),
             ],
             trace_printk: false,
+            tracepoint_records: Vec::new(),
         }
     }
 

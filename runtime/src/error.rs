@@ -36,6 +36,9 @@ pub enum RunError {
         "this kernel has no BTF (/sys/kernel/btf/vmlinux is missing); bccc tools need a kernel built with CONFIG_DEBUG_INFO_BTF=y"
     )]
     NoBtf,
+    /// This kernel's BTF could not be extended with the program's tracepoint records.
+    #[error("cannot describe the tracepoint records to libbpf: {0}")]
+    Records(String),
     /// libbpf could not parse the embedded object.
     #[error("the embedded BPF object does not open: {0}")]
     Open(String),

@@ -81,7 +81,7 @@ impl Streams {
             };
             let map = maps
                 .iter()
-                .find(|m| m.name() == spec.name.as_str())
+                .find(|m| m.name() == spec.object_name())
                 .ok_or_else(|| RunError::Missing {
                     what: "map",
                     name: spec.name.clone(),

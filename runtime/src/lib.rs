@@ -6,7 +6,8 @@
 //! - [`cli`]: manifest → command line (built-in flags + one flag per parameter) → [`cli::Options`];
 //! - [`value`], [`columns`]: bytes + layout → values → event columns / JSON;
 //! - [`hist`], [`view`]: map entries → `print_log2_hist` / `print_linear_hist` text, count tables;
-//! - [`ksyms`]: kallsyms text → kprobe candidates, `kprobe:re:` expansion.
+//! - [`ksyms`]: kallsyms text → kprobe candidates, `kprobe:re:` expansion;
+//! - [`records`]: kernel BTF + tracepoint records + format files → BTF for CO-RE.
 //!
 //! Side-effect modules: [`sys`] (what `/proc` and `/sys` say), [`userspace`] (uprobe binaries and
 //! symbols), [`targets`] (attach spec → target that exists here), [`libbpf_log`], `load`,
@@ -20,6 +21,7 @@ pub mod hist;
 pub mod ksyms;
 pub mod libbpf_log;
 pub mod payload;
+pub mod records;
 pub mod sys;
 pub mod targets;
 pub mod userspace;
@@ -71,6 +73,16 @@ pub fn run(
             1
         }
     }
+}
+
+/// Loads `object` as a built tool does (tracepoint records described from this kernel's format
+/// files, parameters at their compiled defaults), attaching nothing, then unloads it: whether
+/// this kernel's verifier accepts every program. Objects that read tracepoint records need this
+/// (or the manifest's records described to libbpf some other way): plain libbpf cannot resolve
+/// their `struct tracepoint__<cat>__<ev>` relocations.
+pub fn verify(manifest: &Manifest, object: &[u8]) -> Result<(), RunError> {
+    libbpf_log::install(false);
+    load::load(manifest, object, &[]).map(drop)
 }
 
 /// The entry point of `bccc-rt` and every tool built from it: reads the payload of

@@ -103,11 +103,18 @@ pub(crate) fn render_all(
     clear_after: bool,
 ) -> Result<String, RunError> {
     let specs: Vec<&MapSpec> = manifest.maps.iter().filter(|m| shown(m)).collect();
+    // Several tables, or a table after event lines: say which is which, as BCC tools with
+    // several outputs do by hand.
+    let events = manifest
+        .maps
+        .iter()
+        .any(|m| matches!(m.display, Display::Events { .. }));
+    let titled = (specs.len() > 1 || events) && !opts.json;
     let mut text = String::new();
     for spec in &specs {
         let map = obj
             .maps()
-            .find(|m| m.name() == spec.name.as_str())
+            .find(|m| m.name() == spec.object_name())
             .ok_or_else(|| RunError::Missing {
                 what: "map",
                 name: spec.name.clone(),
@@ -116,8 +123,7 @@ pub(crate) fn render_all(
         if clear_after {
             clear(&map, spec)?;
         }
-        if specs.len() > 1 && !opts.json {
-            // Several tables: say which is which, as BCC tools with several maps do by hand.
+        if titled {
             let _ = write!(text, "\n{}:\n", spec.name);
         }
         text.push_str(&view::render(spec, &entries, opts));

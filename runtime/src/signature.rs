@@ -423,6 +423,7 @@ mod tests {
             maps: Vec::new(),
             params: Vec::new(),
             trace_printk: false,
+            tracepoint_records: Vec::new(),
         };
         manifest.programs[0].btf_args = vec![
             arg("struct task_struct *", "p", 8),

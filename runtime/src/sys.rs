@@ -142,6 +142,31 @@ pub fn raw_tracepoint_exists(event: &str) -> bool {
     })
 }
 
+/// How many CPUs a Linux CPU list (`0-3,5,7-8`, as in `/sys/devices/system/cpu/online`) names;
+/// `None` when it does not parse.
+#[must_use]
+pub fn count_cpu_list(text: &str) -> Option<u32> {
+    let mut n = 0;
+    for part in text.trim().split(',').filter(|p| !p.is_empty()) {
+        let (first, last) = part.split_once('-').unwrap_or((part, part));
+        n += last.parse::<u32>().ok()?.checked_sub(first.parse().ok()?)? + 1;
+    }
+    Some(n)
+}
+
+/// The online CPU count (BCC's `bpf_num_cpus()`): from sysfs, else what the process may use.
+#[must_use]
+pub fn online_cpus() -> u32 {
+    count_cpu_list(&read_text(Path::new("/sys/devices/system/cpu/online")))
+        .filter(|n| *n > 0)
+        .or_else(|| {
+            std::thread::available_parallelism()
+                .ok()
+                .and_then(|n| u32::try_from(n.get()).ok())
+        })
+        .unwrap_or(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -156,6 +181,16 @@ mod tests {
         let both = parse_status("Uid:\t1000\t1000\t1000\t1000\nCapEff:\t000000c000000000\n");
         assert!(both.sufficient());
         assert!(!parse_status("").sufficient());
+    }
+
+    #[test]
+    fn cpu_lists_count() {
+        assert_eq!(count_cpu_list("0-3\n"), Some(4));
+        assert_eq!(count_cpu_list("0,2-3,7"), Some(4));
+        assert_eq!(count_cpu_list("0"), Some(1));
+        assert_eq!(count_cpu_list("3-1"), None);
+        assert_eq!(count_cpu_list("x"), None);
+        assert!(online_cpus() >= 1);
     }
 
     #[test]

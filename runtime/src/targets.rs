@@ -179,11 +179,13 @@ pub fn resolve(spec: &AttachSpec, syms: &KernelSymbols) -> Result<Target, Target
             if !sys::kprobes_supported() {
                 return Err(TargetError::NoKprobes);
             }
-            if !ksyms::has_function(syms.kallsyms(), symbol) {
-                return Err(TargetError::NoKernelFunction(symbol.clone()));
+            // `kprobe__sys_openat` and `kprobe:sys_openat` mean this kernel's entry point.
+            let symbol = ksyms::fix_syscall_fnname(syms.kallsyms(), symbol);
+            if !ksyms::has_function(syms.kallsyms(), &symbol) {
+                return Err(TargetError::NoKernelFunction(symbol));
             }
             Ok(Target::Kprobes {
-                symbols: vec![symbol.clone()],
+                symbols: vec![symbol],
                 retprobe: *retprobe,
             })
         }

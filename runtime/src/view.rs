@@ -259,6 +259,7 @@ mod tests {
     fn spec(key: Type, value: Type, display: Display) -> MapSpec {
         MapSpec {
             name: "m".into(),
+            object_name: None,
             kind: MapKind::Hash,
             key: Some(key),
             value: Some(value),

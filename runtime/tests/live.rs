@@ -22,6 +22,7 @@ fn param_u32(name: &str, flag: &str, offset: u32) -> Param {
         section: ".rodata".into(),
         offset,
         help: String::new(),
+        builtin: None,
     }
 }
 
@@ -98,6 +99,7 @@ fn hash_map_counts_table_with_params_and_trace_printk() {
         section: ".rodata".into(),
         offset: 4,
         help: "Echo every call through bpf_printk".into(),
+        builtin: None,
     };
     let mut m = counts_manifest("counts", vec![param_u32("targ_tid", "targ-tid", 0), echo]);
     m.trace_printk = true;

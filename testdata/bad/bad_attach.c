@@ -15,3 +15,5 @@ int count_call(struct pt_regs *ctx)
     calls.increment(pid);
     return 0;
 }
+
+// test: error bccc::E0208

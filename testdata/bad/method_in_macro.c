@@ -15,3 +15,5 @@ TRACEPOINT_PROBE(raw_syscalls, sys_enter)
     BUMP(pid);
     return 0;
 }
+
+// test: error bccc::E0202

@@ -21,3 +21,5 @@ TRACEPOINT_PROBE(raw_syscalls, sys_enter)
     counts.increment(key, total);
     return 0;
 }
+
+// test: error bccc::E0101

@@ -12,3 +12,5 @@ TRACEPOINT_PROBE(raw_syscalls, sys_enter)
     counts.frobnicate(&k);
     return 0;
 }
+
+// test: error bccc::E0201

@@ -14,3 +14,5 @@ int on_nosuch(unsigned long long *ctx, struct task_struct *p)
     counts.increment(pid);
     return 0;
 }
+
+// test: error bccc::E0302

@@ -20,3 +20,5 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat)
     events.perf_submit(args, &data, sizeof(data));
     return 0;
 }
+
+// test: error bccc::E0204

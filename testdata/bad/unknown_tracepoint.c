@@ -12,3 +12,5 @@ TRACEPOINT_PROBE(nosuch, event)
     counts.increment(pid);
     return 0;
 }
+
+// test: error bccc::E0203

@@ -18,3 +18,4 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 }
 
 // test: spec A.6 #if LINUX_VERSION_CODE / #ifdef CONFIG_X in the preprocessor (warning bccc::E0109)
+// test: spec E.3 #if LINUX_VERSION_CODE / #ifdef CONFIG_* answered at build time, with a warning

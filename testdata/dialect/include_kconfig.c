@@ -24,6 +24,8 @@ TRACEPOINT_PROBE(syscalls, sys_enter_getppid)
 
 // test: spec A.6 IS_ENABLED(CONFIG_X) and CONFIG_X (extern __kconfig __weak) tested in C at load time
 // test: spec A.6 LINUX_VERSION_CODE >= KERNEL_VERSION(...) tested in C at load time
+// test: spec E.3 kernel-version and config adaptation in C instead of #if (one build for every kernel)
+// test: needs CONFIG_FTRACE_SYSCALLS
 // test: run -d 2
 // test: workload for i in 1 2 3; do sh -c 'echo $PPID' >/dev/null; done
 // test: expect row KEY=5 COUNT>=3

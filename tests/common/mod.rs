@@ -7,6 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::Once;
 
+pub(crate) mod expect;
+pub(crate) mod fixture;
+pub(crate) mod kernel;
+pub(crate) mod run;
+pub(crate) mod verify;
+
 /// The repository root.
 pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -18,18 +24,6 @@ pub(crate) fn repo() -> PathBuf {
 /// A file under `testdata/`.
 pub(crate) fn testdata(name: &str) -> PathBuf {
     repo().join("testdata").join(name)
-}
-
-/// The BCC-dialect programs in `testdata/` (not `bad/`, not `workloads/`), sorted.
-pub(crate) fn programs() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(repo().join("testdata"))
-        .expect("testdata/ exists")
-        .map(|e| e.expect("readable dir entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "c"))
-        .collect();
-    v.sort();
-    assert!(v.len() >= 6, "testdata/ lost its programs: {v:?}");
-    v
 }
 
 /// A scratch directory under the target dir (kept for post-mortems, cleaned per test name).
@@ -50,23 +44,6 @@ pub(crate) fn bccc() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bccc"));
     c.env("BCCC_CACHE_DIR", cache_dir()).env("NO_COLOR", "1");
     c
-}
-
-/// Extra `bccc build` arguments some testdata programs need (their attach targets are paths of
-/// binaries the tests build).
-pub(crate) fn extra_args(program: &Path, uprobe_target: &Path) -> Vec<String> {
-    match program.file_stem().and_then(|s| s.to_str()) {
-        Some("uprobe_count") => {
-            vec![
-                "--attach".into(),
-                format!(
-                    "uprobe:{}:bccc_test_work=count_work",
-                    uprobe_target.display()
-                ),
-            ]
-        }
-        _ => Vec::new(),
-    }
 }
 
 /// Runs `bccc build <program> <args...>` and panics with its stderr on failure.
@@ -107,18 +84,4 @@ pub(crate) fn kernel_fs() {
             "tracefs is not mounted and could not be"
         );
     });
-}
-
-/// Compiles `testdata/workloads/<name>.c` with cc into `dir`, returning the binary path.
-pub(crate) fn workload(name: &str, dir: &Path) -> PathBuf {
-    let src = repo().join("testdata/workloads").join(format!("{name}.c"));
-    let bin = dir.join(name);
-    let status = Command::new("cc")
-        .args(["-O1", "-g", "-o"])
-        .arg(&bin)
-        .arg(&src)
-        .status()
-        .expect("run cc");
-    assert!(status.success(), "cc {} failed", src.display());
-    bin
 }

@@ -8,7 +8,8 @@
 # kernel messages never mix in) are forwarded to ours after the VM stops. Exit status: the
 # program's, 124 on timeout, 125 when the guest failed to boot or run it (console tail on stderr).
 #
-# Environment: BCCC_VM_FILES="src[:dst] ..." extra files copied to /test/<dst or basename>;
+# Environment: BCCC_VM_FILES="src[:dst] ..." extra files or directories copied to
+# /test/<dst or basename>;
 # BCCC_VM_TIMEOUT (seconds, 300); BCCC_VM_MEM (512M); BCCC_VM_CMDLINE (appended to the kernel
 # command line); BCCC_VM_ACCEL (tcg: KVM on this host is PVM and fails, see the vmtest guide);
 # BCCC_VM_CONSOLE=path keeps the console log; BCCC_VM_CACHE holds the cached base initramfs;
@@ -62,9 +63,9 @@ for spec in ${BCCC_VM_FILES:-}; do
 	src=${spec%%:*}
 	dst=$(basename "$src")
 	[ "$spec" != "$src" ] && dst=${spec#*:}
-	[ -f "$src" ] || die "BCCC_VM_FILES: no file $src"
+	[ -e "$src" ] || die "BCCC_VM_FILES: no file or directory $src"
 	mkdir -p "$(dirname "$payload/test/$dst")"
-	cp "$src" "$payload/test/$dst"
+	cp -R "$src" "$payload/test/$dst"
 done
 # The command line the guest runs, quoted so arguments survive intact.
 {

@@ -1,13 +1,15 @@
-//! Function bodies: map-method calls, implicit kernel-memory reads (spec B), tracepoint argument
-//! uses, and the evidence that decides how maps are displayed.
+//! Function bodies: map-method calls, implicit kernel-memory reads (spec B, decided in
+//! [`super::reads`] from the file's [`Provenance`]) and the evidence that decides how maps are
+//! displayed (tracepoint record reads: `tp_args`).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use bccc_ffi::clang::{Cursor, CursorKind, TypeKind};
 
-use super::{DerefForm, KernelDeref, MapCall, Method, Program, TracepointArg, diagnostics, maps};
+use super::ast::{first_child, last_expr, method_call, span_of, strip, strip_implicit};
+use super::provenance::Provenance;
+use super::{MapCall, Method, Program, diagnostics, maps};
 use crate::diagnostics::Diagnostics;
-use crate::source::{SourceFile, Span};
 
 /// What map uses say about display (per map, indexed like `Program::maps`).
 #[derive(Debug, Clone, Default)]
@@ -18,170 +20,120 @@ pub(crate) struct Evidence {
     pub(crate) event: Option<(String, String)>,
 }
 
-/// The function being walked.
-#[derive(Debug, Default)]
-pub(crate) struct Scope<'tu> {
-    /// Index of the probe in `Program::probes`.
-    pub(crate) probe: Option<usize>,
-    /// The context parameter of a probe (`ctx`, `args`).
-    pub(crate) ctx_param: Option<Cursor<'tu>>,
-    /// Whether pointers found in the context point to user memory.
-    pub(crate) ctx_user: bool,
-    /// The probe is a tracepoint whose arguments are `args->field`.
-    pub(crate) tracepoint: bool,
-    /// Declarations holding external pointers, and whether they are user pointers.
-    pub(crate) external: HashMap<Cursor<'tu>, bool>,
+/// How the value of an expression is used where it appears.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Use {
+    /// The value is loaded.
+    Value,
+    /// The value is loaded and dereferenced on the spot (`x->f`, `*x`, `x[i]`).
+    Deref,
+    /// Only its place matters: under `&`, the base of `.`, an array being indexed, the target
+    /// of an assignment. Nothing is loaded from it.
+    Place,
 }
 
 /// Walks one function body.
 pub(crate) struct Walker<'a, 'tu> {
-    pub(crate) file: &'a SourceFile,
+    pub(crate) file: &'a crate::source::SourceFile,
     pub(crate) program: &'a mut Program,
     pub(crate) diags: &'a mut Diagnostics,
     pub(crate) evidence: &'a mut Vec<Evidence>,
-    pub(crate) scope: Scope<'tu>,
+    pub(crate) provenance: &'a Provenance<'tu>,
     pub(crate) log2_vars: HashSet<Cursor<'tu>>,
-}
-
-fn span_of(c: &Cursor<'_>) -> Option<Span> {
-    c.main_file_range().map(|(a, b)| Span::new(a, b))
-}
-
-/// Strips what does not change a value's identity: parens, implicit and explicit casts.
-fn strip(mut c: Cursor<'_>) -> Cursor<'_> {
-    while matches!(
-        c.kind(),
-        CursorKind::ParenExpr | CursorKind::UnexposedExpr | CursorKind::CStyleCastExpr
-    ) {
-        match c.children().into_iter().rfind(Cursor::is_expression) {
-            Some(inner) => c = inner,
-            None => break,
-        }
-    }
-    c
-}
-
-/// Strips only implicit conversions (clang's unexposed expressions).
-fn strip_implicit(mut c: Cursor<'_>) -> Cursor<'_> {
-    while c.kind() == CursorKind::UnexposedExpr {
-        match c.children().into_iter().next() {
-            Some(inner) => c = inner,
-            None => break,
-        }
-    }
-    c
-}
-
-fn first_child<'tu>(c: &Cursor<'tu>) -> Option<Cursor<'tu>> {
-    c.children().into_iter().next()
-}
-
-fn is_pointer(c: &Cursor<'_>) -> bool {
-    c.ty().canonical().kind() == TypeKind::Pointer
-}
-
-fn is_array(c: &Cursor<'_>) -> bool {
-    matches!(
-        c.ty().canonical().kind(),
-        TypeKind::ConstantArray | TypeKind::IncompleteArray
-    )
-}
-
-/// One member access in a chain, innermost first.
-struct Hop<'tu> {
-    node: Cursor<'tu>,
-    name: String,
-    arrow: bool,
+    /// Inside `sizeof`/`typeof`/`alignof`: nothing is evaluated, so nothing is read.
+    pub(crate) unevaluated: u32,
 }
 
 impl<'tu> Walker<'_, 'tu> {
-    /// Walks `node`; `addr` is set when the value is only addressed (`&node`), `typed` when the
-    /// value is dereferenced on the spot.
-    pub(crate) fn walk(&mut self, node: Cursor<'tu>, addr: bool, typed: bool) {
+    /// Walks `node`, whose value is used as `how`.
+    pub(crate) fn walk(&mut self, node: Cursor<'tu>, how: Use) {
         match node.kind() {
-            CursorKind::CallExpr => self.call(node, typed),
-            CursorKind::MemberRefExpr => self.member(node, addr),
-            CursorKind::UnaryOperator => {
-                let op = node.unary_operator();
+            CursorKind::CallExpr => self.call(node, how),
+            CursorKind::MemberRefExpr => self.member(node, how),
+            CursorKind::UnaryOperator => self.unary(node, how),
+            CursorKind::ArraySubscriptExpr => self.subscript(node, how),
+            // A cast's operand is used as the cast is (`*(u32 *)&t->pid` reads through it).
+            CursorKind::ParenExpr | CursorKind::UnexposedExpr | CursorKind::CStyleCastExpr => {
                 for c in node.children() {
-                    self.walk(c, op == Some("&"), op == Some("*"));
+                    self.walk(c, how);
                 }
             }
-            CursorKind::ParenExpr | CursorKind::UnexposedExpr => {
-                for c in node.children() {
-                    self.walk(c, addr, typed);
-                }
-            }
-            CursorKind::ArraySubscriptExpr => {
-                for (i, c) in node.children().into_iter().enumerate() {
-                    self.walk(c, false, i == 0);
-                }
+            CursorKind::UnaryExpr => {
+                self.unevaluated += 1;
+                self.walk_children(node);
+                self.unevaluated -= 1;
             }
             CursorKind::VarDecl => {
-                let init = node.children().into_iter().rfind(Cursor::is_expression);
                 self.walk_children(node);
-                if let Some(init) = init {
+                if let Some(init) = last_expr(&node) {
                     self.assigned(node, init);
                 }
             }
+            CursorKind::CompoundAssignOperator => self.assignment(node),
             CursorKind::BinaryOperator if node.binary_operator() == Some("=") => {
-                self.walk_children(node);
-                if let [lhs, rhs] = node.children()[..]
-                    && let Some(var) = strip(lhs)
-                        .referenced()
-                        .filter(|_| strip(lhs).kind() == CursorKind::DeclRefExpr)
-                {
-                    self.assigned(var, rhs);
-                }
+                self.assignment(node);
             }
             _ => self.walk_children(node),
         }
     }
 
-    fn walk_children(&mut self, node: Cursor<'tu>) {
+    pub(crate) fn walk_children(&mut self, node: Cursor<'tu>) {
         for c in node.children() {
-            self.walk(c, false, false);
+            self.walk(c, Use::Value);
         }
     }
 
-    /// `var = value`: propagate external pointers and log2-computed values.
-    fn assigned(&mut self, var: Cursor<'tu>, value: Cursor<'tu>) {
-        if let Some(user) = self.is_external(value) {
-            self.scope.external.insert(var, user);
+    /// `lhs = rhs`: the target is a place, not a read.
+    fn assignment(&mut self, node: Cursor<'tu>) {
+        let [lhs, rhs] = node.children()[..] else {
+            return self.walk_children(node);
+        };
+        self.walk(lhs, Use::Place);
+        self.walk(rhs, Use::Value);
+        let target = strip(lhs);
+        if node.binary_operator() == Some("=")
+            && target.kind() == CursorKind::DeclRefExpr
+            && let Some(var) = target.referenced()
+        {
+            self.assigned(var, rhs);
         }
+    }
+
+    /// `var = value`: remember variables computed with `bpf_log2l`.
+    fn assigned(&mut self, var: Cursor<'tu>, value: Cursor<'tu>) {
         if contains_log2(value) {
             self.log2_vars.insert(var);
         }
     }
 
-    fn call(&mut self, node: Cursor<'tu>, typed: bool) {
+    fn call(&mut self, node: Cursor<'tu>, how: Use) {
         let args = node.arguments();
-        let skip_src = node.spelling() == "bpf_probe_read";
+        let callee = node.spelling();
+        let skip_src = callee == "bpf_probe_read";
+        // The CO-RE builtins (`bpf_core_read`, `bpf_core_field_exists` expand to them) do not
+        // evaluate their argument as a load, and cannot hold a read of their own.
+        let core_builtin =
+            callee.starts_with("__builtin_preserve_") || callee == "__builtin_btf_type_id";
         if let Some((map, method)) = self.map_call(node) {
-            self.record_call(node, map, method, &args, typed);
+            self.record_call(node, map, method, &args, how == Use::Deref);
         }
+        self.unevaluated += u32::from(core_builtin);
         for c in node.children() {
             // BCC leaves the source of the legacy bpf_probe_read alone (spec B.4).
             if skip_src && args.get(2) == Some(&c) {
                 continue;
             }
-            self.walk(c, false, false);
+            self.walk(c, Use::Value);
         }
+        self.unevaluated -= u32::from(core_builtin);
     }
 
     /// `m.method(...)` on a map: the map's index and the method.
     fn map_call(&self, node: Cursor<'tu>) -> Option<(usize, Method)> {
-        let callee = strip(first_child(&node)?);
-        if callee.kind() != CursorKind::MemberRefExpr {
-            return None;
-        }
-        let base = strip_implicit(first_child(&callee)?);
-        let var = base
-            .referenced()
-            .filter(|_| base.kind() == CursorKind::DeclRefExpr)?;
+        let (var, method) = method_call(&node)?;
         let name = var.spelling();
         let map = self.program.maps.iter().position(|m| m.name == name)?;
-        Some((map, Method::from_name(&callee.spelling())?))
+        Some((map, method))
     }
 
     fn record_call(
@@ -207,6 +159,19 @@ impl<'tu> Walker<'_, 'tu> {
             ));
             return;
         }
+        self.evidence_of(map, method, args);
+        let args = args.iter().filter_map(span_of).collect();
+        self.program.calls.push(MapCall {
+            map,
+            method,
+            span,
+            args,
+            typed_result: typed,
+        });
+    }
+
+    /// What a map method call says about how to display the map.
+    fn evidence_of(&mut self, map: usize, method: Method, args: &[Cursor<'tu>]) {
         let ev = &mut self.evidence[map];
         match method {
             Method::Increment
@@ -236,14 +201,6 @@ impl<'tu> Walker<'_, 'tu> {
         {
             self.evidence[map].log2 = true;
         }
-        let args = args.iter().filter_map(span_of).collect();
-        self.program.calls.push(MapCall {
-            map,
-            method,
-            span,
-            args,
-            typed_result: typed,
-        });
     }
 
     fn refers_to_log2_var(&self, c: Cursor<'tu>) -> bool {
@@ -256,164 +213,6 @@ impl<'tu> Walker<'_, 'tu> {
         }
         c.kind() == CursorKind::DeclRefExpr
             && c.referenced().is_some_and(|v| self.log2_vars.contains(&v))
-    }
-
-    /// The hops of the member chain ending at `node`, innermost first, and its root.
-    fn chain(&self, node: Cursor<'tu>) -> Option<(Vec<Hop<'tu>>, Cursor<'tu>)> {
-        let text = self.file.text();
-        let mut hops = Vec::new();
-        let mut cur = node;
-        while cur.kind() == CursorKind::MemberRefExpr {
-            let base = strip_implicit(first_child(&cur)?);
-            let (_, base_end) = base.main_file_range()?;
-            let name_at = cur.location();
-            if cur.is_from_macro() || !name_at.in_main_file || name_at.offset < base_end {
-                return None;
-            }
-            let op = text.get(base_end as usize..name_at.offset as usize)?.trim();
-            hops.push(Hop {
-                node: cur,
-                name: cur.spelling(),
-                arrow: op == "->",
-            });
-            cur = base;
-        }
-        hops.reverse();
-        Some((hops, cur))
-    }
-
-    fn member(&mut self, node: Cursor<'tu>, addr: bool) {
-        let Some(first) = first_child(&node) else {
-            return;
-        };
-        let Some((hops, root)) = self.chain(node) else {
-            self.walk(first, false, true);
-            return;
-        };
-        self.tracepoint_arg(&hops, root);
-        self.deref(&hops, root, addr || is_array(&node));
-        self.walk(root, false, true);
-    }
-
-    fn tracepoint_arg(&mut self, hops: &[Hop<'tu>], root: Cursor<'tu>) {
-        let (Some(probe), true) = (self.scope.probe, self.scope.tracepoint) else {
-            return;
-        };
-        let root_s = strip(root);
-        let is_args =
-            root_s.kind() == CursorKind::DeclRefExpr && root_s.referenced() == self.scope.ctx_param;
-        if let (true, Some(h)) = (is_args, hops.first().filter(|h| h.arrow))
-            && let (Some(span), Some(base)) = (span_of(&h.node), span_of(&root))
-        {
-            self.program.tp_args.push(TracepointArg {
-                span,
-                base,
-                field: h.name.clone(),
-                probe,
-            });
-        }
-    }
-
-    /// Records the CO-RE read for a chain whose pointer is external. `addr_only`: the chain's
-    /// value is not loaded (under `&`, or an array), so its last `->` hop is address arithmetic.
-    fn deref(&mut self, hops: &[Hop<'tu>], root: Cursor<'tu>, addr_only: bool) {
-        let base_of = |i: usize| if i == 0 { root } else { hops[i - 1].node };
-        let Some((start, user)) = (0..hops.len())
-            .filter(|&i| hops[i].arrow)
-            .find_map(|i| self.is_external(base_of(i)).map(|u| (i, u)))
-        else {
-            return;
-        };
-        let mut end = hops.len();
-        if addr_only {
-            match (start..hops.len()).rev().find(|&i| hops[i].arrow) {
-                Some(last) if last > start => end = last,
-                _ => return,
-            }
-        }
-        let mut groups: Vec<Vec<String>> = Vec::new();
-        for h in &hops[start..end] {
-            match groups.last_mut() {
-                Some(g) if !h.arrow => g.push(h.name.clone()),
-                _ => groups.push(vec![h.name.clone()]),
-            }
-        }
-        if let (Some(span), Some(base)) = (span_of(&hops[end - 1].node), span_of(&base_of(start))) {
-            self.program.derefs.push(KernelDeref {
-                span,
-                base,
-                hops: groups,
-                user,
-                form: DerefForm::Chain,
-            });
-        }
-    }
-
-    /// Whether `e` evaluates to a pointer into kernel (or user) memory that BPF code cannot
-    /// dereference directly (spec B.2); `Some(true)` for user memory.
-    fn is_external(&self, e: Cursor<'tu>) -> Option<bool> {
-        let ptr = is_pointer(&e);
-        let s = strip(e);
-        match s.kind() {
-            CursorKind::DeclRefExpr => self.scope.external.get(&s.referenced()?).copied(),
-            CursorKind::CallExpr => (s.spelling() == "bpf_get_current_task").then_some(false),
-            CursorKind::MemberRefExpr | CursorKind::ArraySubscriptExpr
-                if ptr && self.rooted_at_ctx(s) =>
-            {
-                Some(self.scope.ctx_user)
-            }
-            CursorKind::MemberRefExpr if ptr => self.lvalue_external(s),
-            CursorKind::BinaryOperator if ptr => {
-                let kids = s.children();
-                kids.iter().find_map(|k| self.is_external(*k))
-            }
-            CursorKind::UnaryOperator if s.unary_operator() == Some("&") => {
-                self.lvalue_external(strip(first_child(&s)?))
-            }
-            _ => None,
-        }
-    }
-
-    /// Whether the lvalue `e` lies in external memory (`p->a.b` with `p` external).
-    fn lvalue_external(&self, e: Cursor<'tu>) -> Option<bool> {
-        if e.kind() != CursorKind::MemberRefExpr {
-            return None;
-        }
-        let base = strip_implicit(first_child(&e)?);
-        let (_, base_end) = base.main_file_range()?;
-        let op = self
-            .file
-            .text()
-            .get(base_end as usize..e.location().offset as usize)
-            .map(str::trim);
-        if op == Some("->") {
-            self.is_external(base)
-        } else {
-            self.lvalue_external(strip(base))
-        }
-    }
-
-    /// Whether `e` is a member chain (through casts and subscripts) rooted at the context.
-    fn rooted_at_ctx(&self, e: Cursor<'tu>) -> bool {
-        let Some(ctx) = self.scope.ctx_param else {
-            return false;
-        };
-        let mut cur = e;
-        let mut hops = 0;
-        loop {
-            cur = strip(cur);
-            match cur.kind() {
-                CursorKind::MemberRefExpr | CursorKind::ArraySubscriptExpr => {
-                    hops += usize::from(cur.kind() == CursorKind::MemberRefExpr);
-                    match first_child(&cur) {
-                        Some(b) => cur = b,
-                        None => return false,
-                    }
-                }
-                CursorKind::DeclRefExpr => return hops > 0 && cur.referenced() == Some(ctx),
-                _ => return false,
-            }
-        }
     }
 }
 

@@ -3,28 +3,37 @@
 //! hints), each fact with its span. No libclang type leaves this module.
 //!
 //! Order: top-level declarations first (maps must be known before bodies mention them), then
-//! each function body, then display hints (they depend on every use of a map).
+//! the provenance of pointers over all functions (a read in one body may depend on a map update
+//! or a call in another), then each function body, then display hints (they depend on every
+//! use of a map).
 
+mod ast;
 mod body;
 mod diagnostics;
 mod directives;
 pub mod maps;
+mod names;
 mod probes;
 mod program;
+mod propagate;
+mod provenance;
+mod reads;
 mod section;
+mod tp_args;
 
 pub use program::*;
 pub use section::{Section, SectionKind};
 
 use bccc_ffi::clang::{ChildVisit, Cursor, CursorKind, EvalResult, TypeKind};
-use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
+use bccc_manifest::{AttachSpec, Builtin, MapKind, ParamType, ParamValue};
 
 use crate::diagnostics::Diagnostics;
 use crate::parse::Parsed;
 use crate::source::{SourceFile, Span};
-use body::{Evidence, Scope, Walker};
+use body::{Evidence, Use, Walker};
 use directives::{AttachDirective, DisplayDirective};
 use probes::FnDef;
+use provenance::Provenance;
 
 /// The main file's top-level declarations and macro expansions.
 #[derive(Default)]
@@ -74,6 +83,7 @@ pub fn analyze(
         directives::directives(source, comments, &mut diags);
     let top = top_level(parsed.tu().cursor());
     declarations(&top, source, &mut program, &mut diags);
+    program.params.extend(builtin_params(&top.expansions));
     program.printk_calls = top
         .expansions
         .iter()
@@ -86,10 +96,14 @@ pub fn analyze(
         .iter()
         .filter_map(|c| probes::fn_def(*c, source, &top.expansions))
         .collect();
-    let specs = attach_specs(&defs, source, &attach_dirs, cli_attach, &mut diags);
-    let mut evidence = vec![Evidence::default(); program.maps.len()];
+    let names = Named {
+        defs: &defs,
+        renames: parsed.renames(),
+    };
+    let specs = attach_specs(&names, source, &attach_dirs, cli_attach, &mut diags);
+    let tokens = &parsed.scan().tokens;
+    let mut provenance = Provenance::default();
     for (f, specs) in defs.iter().zip(&specs) {
-        let mut scope = Scope::default();
         if f.is_static {
             if f.macro_name.is_none() {
                 let at = Span::new(f.span.start, f.span.start);
@@ -101,8 +115,7 @@ pub fn analyze(
         } else {
             match probes::classify(f, source, &program.tracepoints, specs) {
                 Ok(p) => {
-                    scope = probe_scope(f, &p);
-                    scope.probe = Some(program.probes.len());
+                    propagate::seed(&mut provenance, f, &p, tokens);
                     program.probes.push(p);
                 }
                 // A malformed directive right above already explains why nothing attaches it.
@@ -114,18 +127,58 @@ pub fn analyze(
                 Err(d) => diags.push(d),
             }
         }
+    }
+    // Every function's external pointers are known before any body is walked for reads
+    // (spec B.2: helpers, maps and fields carry them across functions).
+    let functions: Vec<_> = defs.iter().map(|f| f.cursor).collect();
+    propagate::propagate(&mut provenance, &functions, tokens);
+    let evidence = walk_bodies(&defs, &provenance, source, &mut program, &mut diags);
+    let renames = parsed.renames();
+    display_hints(
+        &mut program,
+        &evidence,
+        &display_dirs,
+        source,
+        renames,
+        &mut diags,
+    );
+    // Last: everything above compares names as the AST spells them (the parse's aliases).
+    names::apply(
+        &mut program,
+        renames,
+        parsed.scan(),
+        parsed.tu().cursor(),
+        &mut diags,
+    );
+    diags.into_result(program)
+}
+
+/// Walks every function body (map calls, implicit reads, tracepoint arguments); returns what
+/// the map uses say about display.
+fn walk_bodies<'tu>(
+    defs: &[FnDef<'tu>],
+    provenance: &Provenance<'tu>,
+    source: &SourceFile,
+    program: &mut Program,
+    diags: &mut Diagnostics,
+) -> Vec<Evidence> {
+    let mut evidence = vec![Evidence::default(); program.maps.len()];
+    for f in defs {
         let mut w = Walker {
             file: source,
-            program: &mut program,
-            diags: &mut diags,
+            program,
+            diags,
             evidence: &mut evidence,
-            scope,
+            provenance,
             log2_vars: std::collections::HashSet::default(),
+            unevaluated: 0,
         };
-        w.walk(f.body, false, false);
+        w.walk(f.body, Use::Value);
+        program
+            .tp_args
+            .extend(tp_args::collect(f.body, &program.tracepoints));
     }
-    display_hints(&mut program, &evidence, &display_dirs, source, &mut diags);
-    diags.into_result(program)
+    evidence
 }
 
 /// Maps and `const volatile` parameters.
@@ -196,7 +249,31 @@ fn param(var: &Cursor<'_>, span: Span, source: &SourceFile) -> Option<ParamDecl>
         default,
         help,
         span,
+        builtin: None,
     })
+}
+
+/// The variable behind `bpf_num_cpus()` (declared in `bccc/compat.h`, defined by the rewrite).
+pub const NUM_CPUS_VAR: &str = "__bccc_num_cpus";
+
+/// Built-in parameters the file's macro uses call for.
+fn builtin_params(expansions: &[(String, Span)]) -> Vec<ParamDecl> {
+    let uses = |name: &str| expansions.iter().any(|(n, _)| n == name);
+    let mut out = Vec::new();
+    if uses("bpf_num_cpus") {
+        out.push(ParamDecl {
+            name: NUM_CPUS_VAR.into(),
+            ty: ParamType::Int {
+                size: 4,
+                signed: false,
+            },
+            default: ParamValue::Uint(1),
+            help: "online CPUs (set by the runtime)".into(),
+            span: Span::default(),
+            builtin: Some(Builtin::OnlineCpus),
+        });
+    }
+    out
 }
 
 /// The comment on the line(s) above a declaration, or at the end of its line.
@@ -230,28 +307,37 @@ fn param_help(source: &SourceFile, span: Span) -> String {
         .join(" ")
 }
 
+/// Function definitions and how the user spells their names (the AST spells a name that
+/// clashes with a header's by its parse alias).
+struct Named<'a, 'tu> {
+    defs: &'a [FnDef<'tu>],
+    renames: &'a crate::parse::Renames,
+}
+
 /// The attach specs of each function (same order as `defs`): directives right above it,
 /// directives and `--attach` specs naming it.
 fn attach_specs(
-    defs: &[FnDef<'_>],
+    named: &Named<'_, '_>,
     source: &SourceFile,
     dirs: &[AttachDirective],
     cli: &[(AttachSpec, String)],
     diags: &mut Diagnostics,
 ) -> Vec<Vec<AttachSpec>> {
+    let defs = named.defs;
     let mut out = vec![Vec::new(); defs.len()];
     let mut used = vec![false; dirs.len()];
     for (i, f) in defs.iter().enumerate() {
+        let name = named.renames.user_spelling(&f.name);
         for (j, d) in dirs.iter().enumerate() {
             let above = d.func.is_none() && directly_above(source, d.span, f.span.start);
-            if above || d.func.as_deref() == Some(f.name.as_str()) {
+            if above || d.func.as_deref() == Some(name.as_str()) {
                 out[i].push(d.spec.clone());
                 used[j] = true;
             }
         }
         out[i].extend(
             cli.iter()
-                .filter(|(_, n)| *n == f.name)
+                .filter(|(_, n)| *n == name)
                 .map(|(s, _)| s.clone()),
         );
     }
@@ -264,7 +350,10 @@ fn attach_specs(
         }
     }
     for (_, name) in cli {
-        if !defs.iter().any(|f| f.name == *name) {
+        if !defs
+            .iter()
+            .any(|f| named.renames.user_spelling(&f.name) == *name)
+        {
             diags.push(diagnostics::unknown_attach_function(source, None, name));
         }
     }
@@ -283,37 +372,13 @@ fn directly_above(source: &SourceFile, directive: Span, fn_start: u32) -> bool {
     })
 }
 
-/// The scope a probe body starts with: its context and external parameters.
-fn probe_scope<'tu>(f: &FnDef<'tu>, p: &Probe) -> Scope<'tu> {
-    let user = p.section.kind.is_user();
-    let syscall_tp =
-        matches!(&p.kind, ProbeKind::Tracepoint { category, .. } if category == "syscalls");
-    let mut scope = Scope {
-        ctx_param: f.cursor.argument(0),
-        ctx_user: user || syscall_tp,
-        tracepoint: matches!(p.kind, ProbeKind::Tracepoint { .. }),
-        ..Scope::default()
-    };
-    if p.section.kind.is_pt_regs() {
-        for i in 1..f.params.len() as u32 {
-            if let Some(param) = f
-                .cursor
-                .argument(i)
-                .filter(|a| a.ty().canonical().kind() == TypeKind::Pointer)
-            {
-                scope.external.insert(param, user);
-            }
-        }
-    }
-    scope
-}
-
 /// Decides each map's display role from its kind, its uses and `bccc:display` directives.
 fn display_hints(
     program: &mut Program,
     evidence: &[Evidence],
     dirs: &[DisplayDirective],
     source: &SourceFile,
+    renames: &crate::parse::Renames,
     diags: &mut Diagnostics,
 ) {
     for (m, ev) in program.maps.iter_mut().zip(evidence) {
@@ -332,7 +397,11 @@ fn display_hints(
         }
     }
     for d in dirs {
-        match program.maps.iter_mut().find(|m| m.name == d.map) {
+        match program
+            .maps
+            .iter_mut()
+            .find(|m| renames.user_spelling(&m.name) == d.map)
+        {
             Some(m) => m.display = d.hint.clone(),
             None => diags.push(diagnostics::bad_display(
                 source,

@@ -233,10 +233,15 @@ pub(crate) fn classify(
     if section.kind.is_btf() {
         check_btf_ctx(f, file, section.kind)?;
     }
-    let attach = named_attach
-        .into_iter()
-        .chain(specs.iter().cloned())
-        .collect();
+    // The same spec named twice (by the name convention, a directive, --attach) is one
+    // attachment: attaching twice fails (-EEXIST) or counts every event twice.
+    let mut attach: Vec<AttachSpec> = Vec::new();
+    for spec in named_attach.into_iter().chain(specs.iter().cloned()) {
+        if !attach.contains(&spec) {
+            attach.push(spec);
+        }
+    }
+    let syscall_args = section.kind.is_pt_regs() && syscall_entry(name, &attach);
     Ok(Probe {
         function: name.clone(),
         kind,
@@ -248,7 +253,35 @@ pub(crate) fn classify(
         body_start: f.body_start,
         params: f.params.clone(),
         from_macro: f.macro_name.is_some(),
+        syscall_args,
     })
+}
+
+/// Whether a `pt_regs` function sees a syscall's arguments: BCC's `syscall__NAME` convention, or
+/// every kprobe it has is on a syscall entry point (BCC's prefixes; the runtime maps any of them
+/// to the running kernel's).
+fn syscall_entry(name: &str, attach: &[AttachSpec]) -> bool {
+    const PREFIXES: [&str; 8] = [
+        "sys_",
+        "__x64_sys_",
+        "__x32_compat_sys_",
+        "__ia32_compat_sys_",
+        "__arm64_sys_",
+        "__s390x_sys_",
+        "__s390_sys_",
+        "__riscv_sys_",
+    ];
+    if name.starts_with("syscall__") {
+        return true;
+    }
+    let mut kprobes = attach
+        .iter()
+        .filter_map(|a| match a {
+            AttachSpec::Kprobe { symbol, .. } => Some(symbol),
+            _ => None,
+        })
+        .peekable();
+    kprobes.peek().is_some() && kprobes.all(|s| PREFIXES.iter().any(|p| s.starts_with(p)))
 }
 
 /// A BTF program's first parameter is the `u64` array `BPF_PROG` hands it (`ctx[i]` is the i-th

@@ -1,7 +1,7 @@
 //! `Program`: what the analyzer learned from the user's file. Plain data with spans; no libclang
 //! types. The rewrite stage turns it into libbpf C; the package stage into a manifest.
 
-use bccc_manifest::{AttachSpec, MapKind, ParamType, ParamValue};
+use bccc_manifest::{AttachSpec, Builtin, MapKind, ParamType, ParamValue};
 
 use super::Section;
 use crate::parse::TracepointFormat;
@@ -18,7 +18,7 @@ pub struct Program {
     pub calls: Vec<MapCall>,
     /// Implicit kernel-memory reads that must become CO-RE reads.
     pub derefs: Vec<KernelDeref>,
-    /// Uses of tracepoint arguments (`args->field`).
+    /// Uses of tracepoint record fields (`args->field`), in every function.
     pub tp_args: Vec<TracepointArg>,
     /// `const volatile` globals: parameters set before load.
     pub params: Vec<ParamDecl>,
@@ -32,6 +32,36 @@ pub struct Program {
     pub about: String,
     /// Layouts of the tracepoints the probes use (from the build host's format files).
     pub tracepoints: Vec<TracepointFormat>,
+    /// Tokens of the user's file spelled differently in the rewritten C: names the file shares
+    /// with vmlinux.h or libbpf's headers (spec E.2).
+    pub renamed: Vec<RenamedName>,
+    /// The C identifier of each renamed global (map, parameter, function, variable), keyed by
+    /// the user's name; names not listed are their own C identifiers.
+    pub c_names: Vec<(String, String)>,
+}
+
+impl Program {
+    /// The identifier the rewritten C (and so the object) gives the user's global `name`: itself,
+    /// unless it clashes with a header's declaration (then `name___bccc`).
+    #[must_use]
+    pub fn c_name<'a>(&'a self, name: &'a str) -> &'a str {
+        self.c_names
+            .iter()
+            .find(|(user, _)| user == name)
+            .map_or(name, |(_, c)| c.as_str())
+    }
+}
+
+/// One token of the user's file that the rewrite spells differently (spec E.2).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RenamedName {
+    /// The token.
+    pub span: Span,
+    /// The spelling in the rewritten C (`mnt_namespace___bccc`).
+    pub to: String,
+    /// The tag of the definition of a kernel flavour: the rewrite gives the definition
+    /// `preserve_access_index`, so its field accesses relocate against the kernel's type.
+    pub flavour: bool,
 }
 
 /// One BCC map declaration such as `BPF_HASH(counts, u32, u64)`.
@@ -116,6 +146,10 @@ pub struct Probe {
     pub params: Vec<ProbeParam>,
     /// Whether the header is a macro invocation (`TRACEPOINT_PROBE(...)`), not C text.
     pub from_macro: bool,
+    /// A `pt_regs` probe on a syscall entry point (`syscall__NAME`, or kprobes on `sys_*` /
+    /// `__x64_sys_*`): its extra parameters are the syscall's arguments, which kernels with
+    /// syscall wrappers pass in a second `pt_regs` (libbpf's `BPF_KSYSCALL`).
+    pub syscall_args: bool,
 }
 
 /// One parameter of a probe function.
@@ -279,42 +313,92 @@ impl std::fmt::Display for Method {
     }
 }
 
-/// An implicit read of kernel memory (`t->real_parent->tgid` with `t` a kernel pointer).
+/// An implicit read of kernel (or user) memory through an external pointer (spec B.3, B.5):
+/// `t->real_parent->tgid` with `t` a kernel pointer.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct KernelDeref {
-    /// The whole expression that becomes one CO-RE read.
+    /// The whole expression the read replaces.
     pub span: Span,
-    /// The root pointer expression (`t`).
-    pub base: Span,
-    /// Member names per hop: each inner vector is one `->` hop, its items joined by `.`.
-    pub hops: Vec<Vec<String>>,
-    /// Whether the memory is user memory (`__user`, uprobe arguments).
+    /// Whether the memory is user memory (`__user`, uprobe arguments, syscall arguments).
     pub user: bool,
+    /// Whether the form's operand (the chain's base, the bitfield's container, the lvalue) is
+    /// a path from a plain name through external memory only. Only then may one CO-RE builtin
+    /// wrap it whole: clang relocates every member access inside `__builtin_preserve_access_index`
+    /// (a local struct's too, which then fails to load) and rejects reads nested inside it.
+    pub plain: bool,
     /// How the read is written.
     pub form: DerefForm,
 }
 
-/// The shape of an implicit read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
+/// The shape of an implicit read. Spans inside a form lie inside [`KernelDeref::span`], so
+/// the reads of inner expressions compose with the outer one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "form", rename_all = "snake_case")]
 pub enum DerefForm {
-    /// `base->a.b->c`: one `BPF_CORE_READ(base, a.b, c)`.
-    Chain,
-    /// `*p`, `p[i]`, `p->arr[i]`: the whole lvalue `span` is read with one probe read.
+    /// `base->a.b->c`: `BPF_CORE_READ(base, a.b, c)`, one probe read per `->`.
+    Chain {
+        /// The external pointer expression (`base`).
+        base: Span,
+        /// Member names per hop: each inner vector is one `->` hop, its items joined by `.`
+        /// (anonymous struct and union members are not named: C reaches through them).
+        hops: Vec<Vec<String>>,
+    },
+    /// `*p`, `p[i]`, `p->arr[i]`, `(*p).f`: the lvalue is read whole with one `bpf_core_read`
+    /// of its (relocated) address.
     Value,
+    /// `&p->a.b`: no read, the address is relocated (`__builtin_preserve_access_index`).
+    Address,
+    /// `p->comm` used as a value: an array in external memory decays to its relocated address.
+    Decay,
+    /// `p->a.bits`: a bitfield, read with `BPF_CORE_READ_BITFIELD_PROBED(p, a.bits)`.
+    Bitfield {
+        /// The pointer the field path starts from (the base of the last `->`), or with
+        /// `address_of` an lvalue in external memory (`*p` in `(*p).a.bits`).
+        base: Span,
+        /// Whether `base` is the lvalue itself, whose address must be taken.
+        address_of: bool,
+        /// The member names from `base` to the bitfield, joined by `.`.
+        path: Vec<String>,
+    },
 }
 
-/// A use of a tracepoint argument (`args->filename`).
+/// A use of a tracepoint record's field (`args->filename`), in any function.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct TracepointArg {
-    /// The member expression.
+    /// The member expression; for [`FieldRead::Element`], the whole `args->f[i]`.
     pub span: Span,
     /// The base expression (usually `args`).
     pub base: Span,
     /// The field name as BCC spells it (`data_loc_name` for `__data_loc` fields).
     pub field: String,
-    /// Index into [`Program::probes`] of the tracepoint program.
-    pub probe: usize,
+    /// Index into [`Program::tracepoints`] of the record's tracepoint.
+    pub tracepoint: usize,
+    /// How the use reads the field.
+    pub read: FieldRead,
+}
+
+/// How a use of a record field reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldRead {
+    /// A scalar's value (an integer, enum or pointer).
+    Value,
+    /// An array used as a value (it decays to a pointer into the record).
+    Array,
+    /// A struct or union's value.
+    Aggregate,
+    /// One element of an array field, `args->f[i]`.
+    Element {
+        /// The index expression.
+        index: Span,
+        /// Whether the index is an integer literal (a constant offset).
+        literal: bool,
+    },
+    /// The address is taken (`&args->f`) and used as a pointer.
+    Address,
+    /// Not a read: the field is written or under `sizeof`; and an address handed straight to
+    /// a probe-read helper as its source, which reads the record itself.
+    NotRead,
 }
 
 /// A `const volatile` global.
@@ -328,8 +412,10 @@ pub struct ParamDecl {
     pub default: ParamValue,
     /// Help from an adjacent comment.
     pub help: String,
-    /// The declaration.
+    /// The declaration (empty for a built-in parameter, which the rewrite defines).
     pub span: Span,
+    /// Set by the runtime from the machine rather than by a flag (`bpf_num_cpus()`).
+    pub builtin: Option<Builtin>,
 }
 
 /// A static helper function defined in the main file.

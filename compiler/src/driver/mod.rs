@@ -46,6 +46,8 @@ pub struct BuildOptions {
     pub attach: Vec<String>,
     /// `--btf FILE` (default `/sys/kernel/btf/vmlinux`).
     pub btf: Option<PathBuf>,
+    /// `--btf-module FILE`s: module BTFs (split on `btf`) whose types the program may use.
+    pub btf_modules: Vec<PathBuf>,
     /// `--runtime PATH`: a runtime executable to use instead of the embedded one.
     pub runtime: Option<PathBuf>,
     /// Target architecture.
@@ -122,12 +124,17 @@ pub fn frontend(opts: &BuildOptions) -> Result<Frontend, BuildError> {
         .map_err(|e| diagnostics::unreadable_input(&opts.input, &e))?;
     let cli_attach = parse_cli_attach(&opts.attach)?;
     // The kernel environment comes first: parsing needs vmlinux.h and its precompiled header.
-    let env = toolchain::prepare(opts.btf.as_deref(), opts.arch)?;
+    let mut env =
+        toolchain::prepare_with_modules(opts.btf.as_deref(), &opts.btf_modules, opts.arch)?;
     let mut warnings = Diagnostics::default();
     let program = {
         let index = parse::new_index(&env)?;
         let parsed = parse::parse(&index, &source, &env, &opts.defines)?;
         warnings.0.extend(parsed.warnings().0.iter().cloned());
+        // The parse may have added the host's module BTFs for types vmlinux lacks.
+        if let Some(added) = parsed.kernel_env() {
+            env = added.clone();
+        }
         // `parsed` borrows libclang memory; the Program it yields owns plain data only.
         analyze::analyze(&parsed, &source, &cli_attach)?
     };

@@ -1,7 +1,9 @@
 //! The object's BTF → manifest layouts ([`bccc_manifest::Type`]) so the runtime needs no BTF
 //! parser: map key/value types from the `.maps` DATASEC (libbpf's BTF-defined map syntax:
 //! `__type(key, K)` is a member of type `K *`, `__uint(max_entries, N)` one of type `int (*)[N]`),
-//! event types from their `BCCC_ANCHOR_TYPE` anchors or by name.
+//! event types from their `BCCC_ANCHOR_TYPE` anchors or by name. Names the rewrite renamed
+//! because they clash with the kernel's (`struct key__bccc`, enumerator `UNKNOWN__bccc`,
+//! spec E.2) are shown as the user wrote them.
 
 use btf_rs::{Btf, BtfType, Type as BtfT};
 use fallible_iterator::FallibleIterator;
@@ -26,6 +28,18 @@ pub enum LayoutError {
 }
 
 const MAX_DEPTH: u32 = 32;
+
+/// A type or enumerator name as the user wrote it (without a rename suffix).
+fn shown(name: String) -> String {
+    use crate::parse::names::{FLAVOUR_SUFFIX, SUFFIX};
+    match name
+        .strip_suffix(FLAVOUR_SUFFIX)
+        .or_else(|| name.strip_suffix(SUFFIX))
+    {
+        Some(user) if !user.is_empty() => user.to_owned(),
+        _ => name,
+    }
+}
 
 /// One map as the object's `.maps` section declares it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,9 +197,9 @@ impl ObjectBtf {
         let named = |bt: &dyn BtfType| -> Result<Option<String>, LayoutError> {
             let name = self.btf.resolve_name(bt)?;
             Ok(if name.is_empty() {
-                hint.clone()
+                hint.clone().map(shown)
             } else {
-                Some(name)
+                Some(shown(name))
             })
         };
         Ok(match ty {
@@ -240,7 +254,7 @@ impl ObjectBtf {
                         i64::from(m.val())
                     };
                     variants.push(EnumVariant {
-                        name: self.btf.resolve_name(m)?,
+                        name: shown(self.btf.resolve_name(m)?),
                         value,
                     });
                 }
@@ -255,7 +269,7 @@ impl ObjectBtf {
                 let mut variants = Vec::with_capacity(e.members.len());
                 for m in &e.members {
                     variants.push(EnumVariant {
-                        name: self.btf.resolve_name(m)?,
+                        name: shown(self.btf.resolve_name(m)?),
                         value: m.val() as i64,
                     });
                 }

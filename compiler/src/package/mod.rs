@@ -10,6 +10,7 @@
 
 mod diagnostics;
 pub mod layout;
+mod records;
 
 use std::io::Write as _;
 use std::path::Path;
@@ -89,18 +90,20 @@ pub fn manifest(
     }
     let mut maps = Vec::new();
     for decl in &program.maps {
-        match map_spec(source, decl, &btf, &btf_maps) {
+        match map_spec(source, decl, program.c_name(&decl.name), &btf, &btf_maps) {
             Ok(spec) => maps.push(spec),
             Err(d) => diags.push(d),
         }
     }
     let mut params = Vec::new();
     for decl in &program.params {
-        match param(decl, object) {
+        match param(decl, program.c_name(&decl.name), object) {
             Some(p) => params.push(p),
             None => diags.push(diagnostics::param_missing(source, decl)),
         }
     }
+    let tracepoint_records =
+        records::records(&btf, &program.tracepoints).map_err(|e| diagnostics::btf(&e))?;
     let manifest = Manifest {
         version: MANIFEST_VERSION,
         tool: ToolInfo {
@@ -112,19 +115,23 @@ pub fn manifest(
         maps,
         params,
         trace_printk: !program.printk_calls.is_empty(),
+        tracepoint_records,
     };
     diags.into_result(manifest)
 }
 
+/// The manifest entry of one map; `c_name` is its name in the object (the user's, unless that
+/// clashes with a header's declaration).
 fn map_spec(
     source: &SourceFile,
     decl: &MapDecl,
+    c_name: &str,
     btf: &ObjectBtf,
     btf_maps: &[BtfMap],
 ) -> Result<MapSpec, Diagnostic> {
     let found = btf_maps
         .iter()
-        .find(|m| m.name == decl.name)
+        .find(|m| m.name == c_name)
         .ok_or_else(|| diagnostics::map_missing(source, decl))?;
     let display = match &decl.display {
         DisplayHint::Hidden => Display::Hidden,
@@ -152,6 +159,7 @@ fn map_spec(
     };
     Ok(MapSpec {
         name: decl.name.clone(),
+        object_name: (c_name != decl.name).then(|| c_name.to_owned()),
         kind: decl.kind,
         key: found.key.clone(),
         value: found.value.clone(),
@@ -161,8 +169,8 @@ fn map_spec(
     })
 }
 
-fn param(decl: &ParamDecl, object: &Object) -> Option<Param> {
-    let sym = object.symbol(&decl.name, RODATA)?;
+fn param(decl: &ParamDecl, c_name: &str, object: &Object) -> Option<Param> {
+    let sym = object.symbol(c_name, RODATA)?;
     Some(Param {
         name: decl.name.clone(),
         flag: decl.name.replace('_', "-"),
@@ -171,6 +179,7 @@ fn param(decl: &ParamDecl, object: &Object) -> Option<Param> {
         section: RODATA.into(),
         offset: sym.offset as u32,
         help: decl.help.clone(),
+        builtin: decl.builtin,
     })
 }
 

@@ -41,6 +41,40 @@ pub(crate) fn clang_error(file: &SourceFile, span: Span, message: &str) -> Diagn
     .label(file, span, "here")
 }
 
+/// A struct or union the file uses that no BTF searched defines (clang: incomplete type).
+pub(crate) fn type_not_found(
+    file: &SourceFile,
+    span: Span,
+    ty: &str,
+    searched: &str,
+) -> Diagnostic {
+    Diagnostic::error(
+        "bccc::E0110",
+        format!("`{ty}` is not a type of the target kernel: no BTF bccc searched defines it"),
+        format!(
+            "searched {searched}. A type of a kernel module needs that module's BTF: pass \
+             `--btf-module FILE` with /sys/kernel/btf/<module> or the module's .ko of the \
+             kernel the tool is for (repeatable); a type of your own needs a definition"
+        ),
+    )
+    .label(file, span, format!("`{ty}` is incomplete here"))
+}
+
+/// Types the file uses were found in the running kernel's module BTF, which bccc added.
+pub(crate) fn module_added(module: &std::path::Path, types: &[String]) -> Diagnostic {
+    let names: Vec<String> = types.iter().map(|t| format!("`{t}`")).collect();
+    Diagnostic::warning(
+        "bccc::E0111",
+        format!(
+            "added module BTF `{}`: it defines {}, which vmlinux's BTF does not",
+            module.display(),
+            names.join(", ")
+        ),
+        "the tool's CO-RE relocations need that module loaded on the target; pass \
+         `--btf-module` explicitly to choose the module BTF yourself",
+    )
+}
+
 /// A clang warning in the user's file.
 pub(crate) fn clang_warning(file: &SourceFile, span: Span, message: &str) -> Diagnostic {
     Diagnostic::warning("bccc::E0102", message.to_owned(), "").label(file, span, "here")

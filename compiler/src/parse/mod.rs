@@ -8,11 +8,18 @@
 //! 2. kernel headers named by `#include <...>` that the include dir lacks get empty stub files
 //!    (vmlinux.h already declares every kernel type), and each tracepoint's argument struct is
 //!    generated from the build host's format file into an unsaved header;
-//! 3. the real parse, whose errors and warnings in the user's file become diagnostics, plus a
-//!    warning for each `#if`/`#ifdef` that tests the kernel version or config (`conditionals`).
+//! 3. the real parse; when clang reports that the file re-declares a name the headers declare
+//!    (spec E.2), those names are renamed ([`names`]) and the file is parsed again;
+//! 4. a struct the headers lack (clang: incomplete) is looked up in the running kernel's module
+//!    BTFs when building for it ([`modules`]); a module that has it is added to the kernel
+//!    environment and the file parsed again;
+//! 5. the errors and warnings in the user's file become diagnostics, plus a warning for each
+//!    `#if`/`#ifdef` that tests the kernel version or config ([`conditionals`]).
 
 mod conditionals;
 mod diagnostics;
+mod modules;
+pub mod names;
 pub mod scan;
 pub mod tracepoint;
 
@@ -25,8 +32,9 @@ use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{SourceFile, Span};
 use crate::toolchain::{KernelEnv, Stage};
 pub use bccc_ffi::clang::Index;
+pub use names::{Namespace, Rename, RenamedToken, Renames};
 pub use scan::Scan;
-pub use tracepoint::{FormatField, FormatSource, TracepointFormat};
+pub use tracepoint::{FormatField, FormatSource, StructFor, TracepointFormat};
 
 /// The prelude every parse includes after `bccc/base.h`.
 const PARSE_HEADER: &str = "bccc/parse.h";
@@ -48,6 +56,8 @@ pub struct Parsed<'i> {
     scan: Scan,
     tracepoints: Vec<TracepointFormat>,
     stubbed: Vec<Span>,
+    renames: Renames,
+    env: Option<KernelEnv>,
     warnings: Diagnostics,
     // Holds the header stubs; removed on drop.
     _stubs: tempfile::TempDir,
@@ -82,6 +92,19 @@ impl<'i> Parsed<'i> {
     #[must_use]
     pub fn stubbed_includes(&self) -> &[Span] {
         &self.stubbed
+    }
+
+    /// Names the file shares with the headers, renamed (the AST spells them by their aliases).
+    #[must_use]
+    pub fn renames(&self) -> &Renames {
+        &self.renames
+    }
+
+    /// The kernel environment the file was parsed against when the parse added the host's
+    /// module BTFs to the one it was given (later stages must use it); `None` otherwise.
+    #[must_use]
+    pub fn kernel_env(&self) -> Option<&KernelEnv> {
+        self.env.as_ref()
     }
 }
 
@@ -141,13 +164,6 @@ fn write_stubs(scan: &Scan, env: &KernelEnv, dir: &Path) -> Result<Vec<Span>, Di
     Ok(stubbed)
 }
 
-/// Whether the BTF at `btf` has a struct named `name`.
-fn btf_has_struct(btf: &Path, name: &str) -> bool {
-    btf_rs::Btf::from_file_with_backend(btf, btf_rs::Backend::Mmap)
-        .and_then(|b| b.resolve_types_by_name(name))
-        .is_ok_and(|types| types.iter().any(|t| matches!(t, btf_rs::Type::Struct(_))))
-}
-
 /// Step 2b: each referenced tracepoint's layout, or an unknown-tracepoint error.
 fn tracepoint_formats(
     scan: &Scan,
@@ -157,15 +173,10 @@ fn tracepoint_formats(
     let mut out = Vec::new();
     let mut diags = Diagnostics::default();
     for tp in &scan.tracepoints {
-        if let Some(f) = tracepoint::read_format(&tp.category, &tp.event) {
+        let format = tracepoint::read_format(&tp.category, &tp.event)
+            .or_else(|| tracepoint::from_btf(&env.btf, &tp.category, &tp.event));
+        if let Some(f) = format {
             out.push(f);
-        } else if btf_has_struct(&env.btf, &format!("trace_event_raw_{}", tp.event)) {
-            out.push(TracepointFormat {
-                category: tp.category.clone(),
-                event: tp.event.clone(),
-                fields: Vec::new(),
-                source: FormatSource::Btf,
-            });
         } else {
             diags.push(diagnostics::unknown_tracepoint(
                 source,
@@ -195,7 +206,10 @@ pub fn parse<'i>(
     let stubbed = write_stubs(&scan, env, stubs.path())?;
     let tp_header = stubs.path().join(TRACEPOINT_HEADER);
     std::fs::write(&tp_header, "").map_err(|e| diagnostics::stub_dir(&e))?;
-    let tp_text: String = tracepoints.iter().map(tracepoint::struct_text).collect();
+    let tp_text: String = tracepoints
+        .iter()
+        .map(|t| tracepoint::struct_text(t, StructFor::Parse))
+        .collect();
 
     let mut args = env.flags(Stage::Parse);
     args.push(format!("-I{}", stubs.path().display()));
@@ -206,23 +220,59 @@ pub fn parse<'i>(
         "-include".into(),
         tp_header.display().to_string(),
     ]);
-    let unsaved = [
-        UnsavedFile {
-            path: path.clone(),
-            contents: source.text().to_owned(),
-        },
-        UnsavedFile {
-            path: tp_header,
-            contents: tp_text,
-        },
-    ];
     let opts = ParseOptions {
         detailed_preprocessing: true,
         single_file: false,
     };
-    let tu = TranslationUnit::parse(index, &path, &args, &unsaved, opts)
-        .map_err(|e| diagnostics::clang(&e))?;
-    let mut diags = map_diagnostics(&tu, source, &scan, &tracepoints, &env.include_dir);
+    #[expect(
+        clippy::result_large_err,
+        reason = "Diagnostic is the stage's error type"
+    )]
+    let run = |text: String| {
+        let unsaved = [
+            UnsavedFile {
+                path: path.clone(),
+                contents: text,
+            },
+            UnsavedFile {
+                path: tp_header.clone(),
+                contents: tp_text.clone(),
+            },
+        ];
+        TranslationUnit::parse(index, &path, &args, &unsaved, opts)
+            .map_err(|e| diagnostics::clang(&e))
+    };
+    let mut tu = run(source.text().to_owned())?;
+    let mut clashes = Vec::new();
+    let mut renames = Renames::default();
+    // clang may stop reporting after many errors: parse again while new clashes show up.
+    for _ in 0..MAX_RENAME_ROUNDS {
+        let new = new_clashes(&tu, &scan, &renames, &clashes);
+        if new.is_empty() {
+            break;
+        }
+        clashes.extend(new);
+        renames = plan_renames(&clashes, &scan, env);
+        drop(tu);
+        tu = run(renames.aliased_text(source.text()))?;
+    }
+    let clang_diags = tu.diagnostics();
+    let missing = modules::missing(&clang_diags);
+    if !missing.is_empty() {
+        let found = modules::host_modules_for(env, &missing);
+        if !found.is_empty() {
+            drop(tu);
+            return with_host_modules(index, source, env, defines, &found);
+        }
+    }
+    let ctx = DiagContext {
+        source,
+        scan: &scan,
+        tracepoints: &tracepoints,
+        renames: &renames,
+        env,
+    };
+    let mut diags = map_diagnostics(&ctx, clang_diags);
     for test in conditionals::build_time_tests(source.text(), &scan.tokens) {
         if !defines.iter().any(|d| d.name == test.name) {
             diags.push(diagnostics::build_time_test(source, &test));
@@ -238,25 +288,93 @@ pub fn parse<'i>(
         scan,
         tracepoints,
         stubbed,
+        renames,
+        env: None,
         warnings,
         _stubs: stubs,
     };
     diags.into_result(parsed)
 }
 
-/// clang's diagnostics → bccc's, in the user's file where clang points there.
-fn map_diagnostics(
-    tu: &TranslationUnit<'_>,
+/// Parses again against `env` plus the host modules in `found` (which define types the file
+/// uses), saying which were added.
+fn with_host_modules<'i>(
+    index: &'i Index,
     source: &SourceFile,
+    env: &KernelEnv,
+    defines: &[Define],
+    found: &[(PathBuf, Vec<String>)],
+) -> Result<Parsed<'i>, Diagnostics> {
+    let mut modules = env.modules.clone();
+    modules.extend(found.iter().map(|(m, _)| m.clone()));
+    let added = crate::toolchain::prepare_with_modules(None, &modules, env.arch)?;
+    let notes = found
+        .iter()
+        .map(|(m, types)| diagnostics::module_added(m, types));
+    match parse(index, source, &added, defines) {
+        Ok(mut parsed) => {
+            parsed.warnings.0.extend(notes);
+            parsed.env.get_or_insert(added);
+            Ok(parsed)
+        }
+        Err(mut diags) => {
+            diags.0.extend(notes);
+            Err(diags)
+        }
+    }
+}
+
+/// How often the file is parsed again for names it re-declares (each round adds the clashes
+/// clang reported in the previous one).
+const MAX_RENAME_ROUNDS: usize = 3;
+
+/// The clashes a parse reports that are not renamed yet (a clash of an alias is the user's own
+/// redefinition, which renaming cannot fix).
+fn new_clashes(
+    tu: &TranslationUnit<'_>,
     scan: &Scan,
-    tracepoints: &[TracepointFormat],
-    include: &Path,
-) -> Diagnostics {
+    renames: &Renames,
+    known: &[(String, Namespace)],
+) -> Vec<(String, Namespace)> {
+    names::clashes(&tu.diagnostics(), &scan.tokens)
+        .into_iter()
+        .filter(|c| !known.contains(c) && renames.by_alias(&c.0).is_none())
+        .collect()
+}
+
+/// The names the parses found re-declared (clang's redefinition errors), planned for renaming;
+/// the kernel's members of each clashing tag come from its BTF (and modules').
+fn plan_renames(clashes: &[(String, Namespace)], scan: &Scan, env: &KernelEnv) -> Renames {
+    let kernel = clashes
+        .iter()
+        .any(|(_, ns)| *ns == Namespace::Tag)
+        .then(|| bccc_ffi::btf_dump::KernelBtf::open(&env.btf, &env.modules).ok())
+        .flatten();
+    names::plan(clashes, &scan.tokens, |tag| {
+        kernel.as_ref().and_then(|k| k.record_members(tag))
+    })
+}
+
+/// What turning clang's diagnostics into bccc's needs to know.
+struct DiagContext<'a> {
+    source: &'a SourceFile,
+    scan: &'a Scan,
+    tracepoints: &'a [TracepointFormat],
+    renames: &'a Renames,
+    env: &'a KernelEnv,
+}
+
+/// clang's diagnostics → bccc's, in the user's file where clang points there (aliases of
+/// renamed names spelled as the user wrote them; one diagnostic per type found nowhere).
+fn map_diagnostics(ctx: &DiagContext<'_>, clang_diags: Vec<clang::Diagnostic>) -> Diagnostics {
+    let (source, scan, tracepoints) = (ctx.source, ctx.scan, ctx.tracepoints);
     let mut out = Diagnostics::default();
-    for d in tu.diagnostics() {
+    let mut reported: Vec<modules::Missing> = Vec::new();
+    for mut d in clang_diags {
         if d.severity < Severity::Warning {
             continue;
         }
+        d.message = ctx.renames.user_spelling(&d.message);
         let loc = &d.location;
         if !loc.in_main_file {
             if d.severity >= Severity::Error {
@@ -268,12 +386,32 @@ fn map_diagnostics(
             continue;
         }
         let at = diag_span(&d, scan, source.text().len() as u32);
+        if let Some(m) = modules::incomplete(&d.message).filter(|_| d.severity >= Severity::Error) {
+            if !reported.contains(&m) {
+                let searched = modules::searched(ctx.env);
+                out.push(diagnostics::type_not_found(
+                    source,
+                    at,
+                    &m.spelled(),
+                    &searched,
+                ));
+                reported.push(m);
+            }
+            continue;
+        }
         if d.severity == Severity::Warning {
             out.push(diagnostics::clang_warning(source, at, &d.message));
         } else {
             out.push(
-                special_error(source, at, &d.message, tracepoints, include)
-                    .unwrap_or_else(|| diagnostics::clang_error(source, at, &d.message)),
+                special_error(
+                    source,
+                    at,
+                    &d.message,
+                    tracepoints,
+                    ctx.renames,
+                    &ctx.env.include_dir,
+                )
+                .unwrap_or_else(|| diagnostics::clang_error(source, at, &d.message)),
             );
         }
     }
@@ -305,6 +443,7 @@ fn special_error(
     span: Span,
     message: &str,
     tps: &[TracepointFormat],
+    renames: &Renames,
     include: &Path,
 ) -> Option<Diagnostic> {
     if let Some(name) = undeclared_name(message) {
@@ -319,7 +458,8 @@ fn special_error(
     let (member, rest) = rest.split_once('\'')?;
     let record = rest.strip_prefix(" in 'struct ")?.strip_suffix('\'')?;
     if let Some(map) = record.strip_prefix("__bccc_map_") {
-        return Some(diagnostics::unknown_method(source, span, map, member));
+        let map = renames.user_spelling(map);
+        return Some(diagnostics::unknown_method(source, span, &map, member));
     }
     let tp = tps.iter().find(|t| t.struct_name() == record)?;
     let fields: Vec<String> = tp.fields.iter().map(FormatField::bcc_name).collect();

@@ -2,47 +2,18 @@
 //! host's `events/<cat>/<ev>/format` file (spec C.1), so `args->field` type-checks in the parse.
 //!
 //! Consumes tracepoint names; produces [`TracepointFormat`]s (kept in the `Program` for the
-//! rewrite, which maps fields onto vmlinux.h's `trace_event_raw_*` structs) and the C text of the
-//! structs.
+//! rewrite and the package) and the C text of the structs: as BCC writes them for the parse, and
+//! the same marked `preserve_access_index` for the compile, so every field read is a CO-RE
+//! relocation the runtime resolves against the target's own format file (spec C.3).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+pub use bccc_manifest::tracepoint::{Dynamic, FormatField, parse_format};
 use serde::Serialize;
 
 /// Where tracefs may be mounted, in the order BCC tries them.
 const TRACEFS: [&str; 2] = ["/sys/kernel/debug/tracing", "/sys/kernel/tracing"];
-
-/// One `field:` line of a format file (common fields excluded).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct FormatField {
-    /// The declared type without the name (`const char *`, `char`, `unsigned long`).
-    pub ty: String,
-    /// The field name as the format file spells it.
-    pub name: String,
-    /// The array suffix (`[16]`), if any.
-    pub array: String,
-    /// Byte offset in the record.
-    pub offset: u32,
-    /// Size in bytes.
-    pub size: u32,
-    /// Whether the format says signed.
-    pub signed: bool,
-    /// `__data_loc` field (BCC names it `data_loc_<name>`).
-    pub data_loc: bool,
-}
-
-impl FormatField {
-    /// The member name in BCC's struct.
-    #[must_use]
-    pub fn bcc_name(&self) -> String {
-        if self.data_loc {
-            format!("data_loc_{}", self.name)
-        } else {
-            self.name.clone()
-        }
-    }
-}
 
 /// Where a tracepoint's layout came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,7 +21,8 @@ impl FormatField {
 pub enum FormatSource {
     /// The build host's tracefs format file.
     Tracefs,
-    /// Only `struct trace_event_raw_<event>` in BTF (no format file on the build host).
+    /// Only `struct trace_event_raw_<event>` in BTF (no format file on the build host): the
+    /// members are vmlinux.h's, spelled with `typeof`.
     Btf,
 }
 
@@ -61,7 +33,7 @@ pub struct TracepointFormat {
     pub category: String,
     /// Event (`sys_enter_openat`).
     pub event: String,
-    /// Fields after the common header, in order (empty for [`FormatSource::Btf`]).
+    /// Fields after the common header, in order.
     pub fields: Vec<FormatField>,
     /// Where the layout came from.
     pub source: FormatSource,
@@ -72,13 +44,6 @@ impl TracepointFormat {
     #[must_use]
     pub fn struct_name(&self) -> String {
         format!("tracepoint__{}__{}", self.category, self.event)
-    }
-
-    /// Whether this is a per-syscall event (`syscalls:sys_enter_*` / `sys_exit_*`), whose record
-    /// vmlinux.h describes only generically.
-    #[must_use]
-    pub fn is_syscall(&self) -> bool {
-        self.category == "syscalls"
     }
 
     /// The field with BCC member name `name`.
@@ -115,58 +80,50 @@ pub fn read_format(category: &str, event: &str) -> Option<TracepointFormat> {
     })
 }
 
-/// Parses the `field:` lines of a format file, skipping `common_*` fields.
+/// `cat:ev`'s layout from `struct trace_event_raw_<ev>` in the BTF at `btf`, for a build host
+/// without the format file: each member is typed through `typeof` on vmlinux.h's struct, and
+/// `__data_loc_<f>` becomes BCC's `data_loc_<f>`. Sizes are unknown (0), so no padding.
 #[must_use]
-pub fn parse_format(text: &str) -> Vec<FormatField> {
-    text.lines()
-        .filter_map(parse_field_line)
-        .filter(|f| !f.name.starts_with("common_"))
-        .collect()
-}
-
-fn parse_field_line(line: &str) -> Option<FormatField> {
-    let rest = line.trim().strip_prefix("field:")?;
-    let mut parts = rest.split(';').map(str::trim);
-    let decl = parts.next()?;
-    let mut offset = None;
-    let mut size = None;
-    let mut signed = false;
-    for p in parts {
-        if let Some(v) = p.strip_prefix("offset:") {
-            offset = v.parse().ok();
-        } else if let Some(v) = p.strip_prefix("size:") {
-            size = v.parse().ok();
-        } else if let Some(v) = p.strip_prefix("signed:") {
-            signed = v == "1";
+pub fn from_btf(btf: &Path, category: &str, event: &str) -> Option<TracepointFormat> {
+    let btf = btf_rs::Btf::from_file_with_backend(btf, btf_rs::Backend::Mmap).ok()?;
+    let raw = format!("trace_event_raw_{event}");
+    let types = btf.resolve_types_by_name(&raw).ok()?;
+    let st = types.iter().find_map(|t| match t {
+        btf_rs::Type::Struct(s) => Some(s),
+        _ => None,
+    })?;
+    let mut fields = Vec::new();
+    for m in &st.members {
+        let name = btf.resolve_name(m).ok()?;
+        if name == "ent" || name == "__data" {
+            continue;
         }
-    }
-    let (data_loc, decl) = match decl.strip_prefix("__data_loc ") {
-        Some(d) => (true, d.trim()),
-        None => (false, decl),
-    };
-    let (ty, name, array) = if data_loc {
-        // `__data_loc char[] name`: the name follows the brackets.
-        let (ty, name) = decl.split_once('[')?;
-        (ty.trim(), name.rsplit(']').next()?.trim(), String::new())
-    } else {
-        let (head, array) = match decl.find('[') {
-            Some(i) => (decl[..i].trim_end(), decl[i..].to_owned()),
-            None => (decl, String::new()),
+        let (dynamic, name) = if let Some(n) = name.strip_prefix("__data_loc_") {
+            (Some(Dynamic::DataLoc), n.to_owned())
+        } else if let Some(n) = name.strip_prefix("__rel_loc_") {
+            (Some(Dynamic::RelLoc), n.to_owned())
+        } else {
+            (None, name)
         };
-        let split = head.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
-        (head[..=split].trim(), &head[split + 1..], array)
-    };
-    if name.is_empty() {
-        return None;
+        let ty = match dynamic {
+            Some(_) => "u32".to_owned(),
+            None => format!("typeof(((struct {raw} *)0)->{name})"),
+        };
+        fields.push(FormatField {
+            ty,
+            name,
+            array: String::new(),
+            offset: m.bit_offset() / 8,
+            size: 0,
+            signed: false,
+            dynamic,
+        });
     }
-    Some(FormatField {
-        ty: ty.into(),
-        name: name.into(),
-        array,
-        offset: offset?,
-        size: size?,
-        signed,
-        data_loc,
+    Some(TracepointFormat {
+        category: category.into(),
+        event: event.into(),
+        fields,
+        source: FormatSource::Btf,
     })
 }
 
@@ -197,26 +154,30 @@ fn widened(ty: &str, size: u32) -> Option<&'static str> {
     }
 }
 
+/// Which translation unit a struct definition is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StructFor {
+    /// The parse: BCC's struct as BCC generates it.
+    Parse,
+    /// The compile: the same members, marked `preserve_access_index` so each access is a CO-RE
+    /// relocation against the struct's name, which the runtime defines with the target's
+    /// offsets.
+    Compile,
+}
+
 /// The C definition of BCC's struct for `tp`.
 #[must_use]
-pub fn struct_text(tp: &TracepointFormat) -> String {
+pub fn struct_text(tp: &TracepointFormat, usage: StructFor) -> String {
     let name = tp.struct_name();
-    if tp.source == FormatSource::Btf {
-        // No format file: expose vmlinux.h's record through an anonymous member (-fms-extensions).
-        return format!(
-            "struct {name} {{ struct trace_event_raw_{}; }};\n",
-            tp.event
-        );
-    }
     let mut out = format!("struct {name} {{\n\tu64 __do_not_use__;\n");
     let mut offset = 8;
     for f in &tp.fields {
-        while offset < f.offset {
+        while offset < f.offset && tp.source == FormatSource::Tracefs {
             let _ = writeln!(out, "\tchar __pad_{offset};");
             offset += 1;
         }
-        let decl = if f.data_loc {
-            format!("int data_loc_{};", f.name)
+        let decl = if f.dynamic.is_some() {
+            format!("int {};", f.bcc_name())
         } else if let Some(w) = widened(&f.ty, f.size).filter(|_| f.array.is_empty()) {
             format!("{w} {};", f.name)
         } else {
@@ -225,7 +186,10 @@ pub fn struct_text(tp: &TracepointFormat) -> String {
         let _ = writeln!(out, "\t{decl}");
         offset = f.offset + f.size;
     }
-    out.push_str("};\n");
+    out.push_str(match usage {
+        StructFor::Parse => "};\n",
+        StructFor::Compile => "} __attribute__((preserve_access_index));\n",
+    });
     out
 }
 
@@ -258,10 +222,16 @@ mod tests {
             fields,
             source: FormatSource::Tracefs,
         };
-        let text = struct_text(&tp);
+        let text = struct_text(&tp, StructFor::Parse);
         assert!(
             text.contains("\tint __syscall_nr;\n\tchar __pad_12;"),
             "{text}"
+        );
+        assert!(text.ends_with("};\n"), "{text}");
+        let compiled = struct_text(&tp, StructFor::Compile);
+        assert_eq!(
+            compiled.replace(" __attribute__((preserve_access_index))", ""),
+            text
         );
         assert!(
             text.contains(
@@ -269,6 +239,22 @@ mod tests {
             ),
             "{text}"
         );
+    }
+
+    #[test]
+    fn btf_records_stand_in_for_a_missing_format_file() {
+        let btf = Path::new("/sys/kernel/btf/vmlinux");
+        let tp = from_btf(btf, "sched", "sched_process_exec").expect("the record is in BTF");
+        assert_eq!(tp.source, FormatSource::Btf);
+        let names: Vec<_> = tp.fields.iter().map(FormatField::bcc_name).collect();
+        assert_eq!(names, ["data_loc_filename", "pid", "old_pid"]);
+        let text = struct_text(&tp, StructFor::Compile);
+        assert!(
+            text.contains("\ttypeof(((struct trace_event_raw_sched_process_exec *)0)->pid) pid;\n"),
+            "{text}"
+        );
+        assert!(text.contains("\tint data_loc_filename;\n"), "{text}");
+        assert!(from_btf(btf, "nosuch", "event").is_none());
     }
 
     #[test]

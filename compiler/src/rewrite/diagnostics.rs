@@ -1,22 +1,10 @@
 //! The rewrite stage's diagnostics (`bccc::E030x`): what the build host's BTF lacks for a
-//! program the rewrite must type (tracepoint records, BTF programs' targets).
+//! program the rewrite must type (BTF programs' targets). `E0301` (no record struct for a
+//! tracepoint) is retired: records are defined at load time from the target's format file.
 
 use crate::analyze::{Probe, ProbeParam, SectionKind};
 use crate::diagnostics::Diagnostic;
 use crate::source::{SourceFile, Span};
-
-/// No `trace_event_raw_*` struct describes a tracepoint's record.
-pub(super) fn no_record(source: &SourceFile, p: &Probe, category: &str, event: &str) -> Diagnostic {
-    Diagnostic::error(
-        "bccc::E0301",
-        format!("no record struct for tracepoint `{category}:{event}` in this kernel's BTF"),
-        format!(
-            "vmlinux.h needs `struct trace_event_raw_{event}` or its event class's struct; build \
-             with --btf of a kernel that has it"
-        ),
-    )
-    .label(source, p.header_span, "this tracepoint")
-}
 
 /// A BTF program's kernel function (or LSM hook, whose function is `bpf_lsm_<hook>`) is not in
 /// the build host's BTF.

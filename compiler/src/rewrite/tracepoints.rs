@@ -1,154 +1,70 @@
-//! Which vmlinux.h struct describes a tracepoint's record (spec C.2), decided from the build
-//! host's BTF: `trace_event_raw_<event>` when it exists, else the event class's struct whose
-//! members are the format's fields; per-syscall events use the generic `sys_enter`/`sys_exit` records.
-//! Also what BTF programs attach to: kernel functions and `btf_trace_<event>` prototypes.
+//! Tracepoint records in the compiled C (spec C.3). BCC's `struct tracepoint__<cat>__<ev>` keeps
+//! its name and members, marked `preserve_access_index`: every field access becomes a CO-RE
+//! relocation against that name, which the runtime defines from the target kernel's own format
+//! file before loading (the manifest's `tracepoint_records`). No `trace_event_raw_*` name is
+//! needed, so records renamed between kernels (event classes, per-syscall events that have no
+//! struct at all) load everywhere the event exists.
+//!
+//! Consumes the `Program`'s tracepoints and record reads; produces the struct definitions and
+//! one edit per read, into the shape the verifier accepts for a context: a load at a constant
+//! offset from the context pointer, or a probe read where the compiled code would otherwise
+//! compute an address inside the record and load through it (`compat.h`'s `BCCC_TP_*`).
 
-use btf_rs::{Btf, Type};
-use fallible_iterator::FallibleIterator;
+use super::edit::{Edit, Piece};
+use crate::analyze::{FieldRead, Program};
+use crate::parse::{StructFor, tracepoint};
 
-use crate::parse::TracepointFormat;
-
-/// Looks structs up in one BTF file, loaded on first use.
-pub(crate) struct RecordTypes {
-    btf: Option<Btf>,
-    /// `trace_event_raw_*` structs and their member names, collected on first class search.
-    raw_structs: Option<Vec<(String, Vec<String>)>>,
+fn text(s: impl Into<String>) -> Piece {
+    Piece::Text(s.into())
 }
 
-/// The syscall record kind of a `syscalls:*` event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Syscall {
-    /// `sys_enter_*`: `args[i]` holds the i-th argument.
-    Enter,
-    /// `sys_exit_*`: `ret`.
-    Exit,
+/// The definitions of the record structs the program names, for the compile.
+pub(super) fn record_structs(program: &Program) -> String {
+    program
+        .tracepoints
+        .iter()
+        .map(|t| tracepoint::struct_text(t, StructFor::Compile))
+        .collect()
 }
 
-/// How a syscall event is mapped, if `tp` is one.
-pub(crate) fn syscall(tp: &TracepointFormat) -> Option<Syscall> {
-    if !tp.is_syscall() {
-        return None;
-    }
-    if tp.event.starts_with("sys_enter_") {
-        Some(Syscall::Enter)
-    } else if tp.event.starts_with("sys_exit_") {
-        Some(Syscall::Exit)
-    } else {
-        None
-    }
-}
-
-impl RecordTypes {
-    pub(crate) fn new(btf: &std::path::Path) -> RecordTypes {
-        RecordTypes {
-            btf: Btf::from_file_with_backend(btf, btf_rs::Backend::Mmap).ok(),
-            raw_structs: None,
-        }
-    }
-
-    fn has_struct(&self, name: &str) -> bool {
-        let Some(btf) = &self.btf else { return false };
-        btf.resolve_types_by_name(name)
-            .is_ok_and(|ts| ts.iter().any(|t| matches!(t, Type::Struct(_))))
-    }
-
-    /// Whether BTF has a `FUNC` named `name` (what fentry/fexit/LSM programs attach to).
-    pub(crate) fn has_function(&self, name: &str) -> bool {
-        let Some(btf) = &self.btf else { return false };
-        btf.resolve_types_by_name(name)
-            .is_ok_and(|ts| ts.iter().any(|t| matches!(t, Type::Func(_))))
-    }
-
-    /// How many arguments a `tp_btf` program on `event` can take: the parameters of the
-    /// `btf_trace_<event>` typedef's prototype (`void (*)(void *, TP_PROTO args...)`) after its
-    /// leading `void *`. `None` when BTF has no such typedef.
-    pub(crate) fn tracepoint_args(&self, event: &str) -> Option<usize> {
-        let btf = self.btf.as_ref()?;
-        let types = btf
-            .resolve_types_by_name(&format!("btf_trace_{event}"))
-            .ok()?;
-        let typedef = types.iter().find_map(|t| match t {
-            Type::Typedef(td) => Some(td),
-            _ => None,
-        })?;
-        let Ok(Type::Ptr(ptr)) = btf.resolve_chained_type(typedef) else {
-            return None;
+/// `args->field` reads → the `BCCC_TP_*` macro for their shape (uses that read nothing stay).
+pub(super) fn arg_edits(program: &Program) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for a in &program.tp_args {
+        let base = Piece::Source(a.base);
+        let field = &a.field;
+        let pieces = match a.read {
+            FieldRead::NotRead => continue,
+            FieldRead::Value => vec![text("BCCC_TP_LOAD("), base, text(format!(", {field})"))],
+            FieldRead::Array => vec![text("BCCC_TP_ARRAY("), base, text(format!(", {field})"))],
+            FieldRead::Aggregate => vec![text("BCCC_TP_COPY("), base, text(format!(", {field})"))],
+            // `&args->f`: the `&` stays outside, applied to the copy.
+            FieldRead::Address => vec![text("(*BCCC_TP_ADDR("), base, text(format!(", {field}))"))],
+            FieldRead::Element {
+                index,
+                literal: true,
+            } => vec![
+                text("BCCC_TP_LOAD("),
+                base,
+                text(format!(", {field}[")),
+                Piece::Source(index),
+                text("])"),
+            ],
+            FieldRead::Element {
+                index,
+                literal: false,
+            } => vec![
+                text("BCCC_TP_ELEM("),
+                base,
+                text(format!(", {field}, ")),
+                Piece::Source(index),
+                text(")"),
+            ],
         };
-        let Ok(Type::FuncProto(proto)) = btf.resolve_chained_type(&ptr) else {
-            return None;
-        };
-        Some(proto.parameters.len().saturating_sub(1))
+        edits.push(Edit {
+            span: a.span,
+            pieces,
+        });
     }
-
-    /// The struct name (without `struct `) for `tp`'s record, if BTF has one.
-    pub(crate) fn record(&mut self, tp: &TracepointFormat) -> Option<String> {
-        match syscall(tp) {
-            Some(Syscall::Enter) => return Some("trace_event_raw_sys_enter".into()),
-            Some(Syscall::Exit) => return Some("trace_event_raw_sys_exit".into()),
-            None => {}
-        }
-        let exact = format!("trace_event_raw_{}", tp.event);
-        if self.has_struct(&exact) {
-            return Some(exact);
-        }
-        let want: Vec<String> = tp
-            .fields
-            .iter()
-            .map(|f| {
-                if f.data_loc {
-                    format!("__data_loc_{}", f.name)
-                } else {
-                    f.name.clone()
-                }
-            })
-            .collect();
-        let structs = self.raw_structs();
-        let mut matches: Vec<&String> = structs
-            .iter()
-            .filter(|(_, m)| *m == want)
-            .map(|(n, _)| n)
-            .collect();
-        // Prefer the class whose name shares the longest prefix with the event; then by name.
-        let common = |n: &str| {
-            n["trace_event_raw_".len()..]
-                .chars()
-                .zip(tp.event.chars())
-                .take_while(|(a, b)| a == b)
-                .count()
-        };
-        matches.sort_by(|a, b| common(b).cmp(&common(a)).then(a.cmp(b)));
-        matches.first().map(|s| (*s).clone())
-    }
-
-    fn raw_structs(&mut self) -> &[(String, Vec<String>)] {
-        if self.raw_structs.is_none() {
-            self.raw_structs = Some(self.collect_raw_structs());
-        }
-        self.raw_structs.as_deref().unwrap_or_default()
-    }
-
-    fn collect_raw_structs(&self) -> Vec<(String, Vec<String>)> {
-        let Some(btf) = &self.btf else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        let mut it = btf.type_iter();
-        while let Ok(Some(t)) = it.next() {
-            let Type::Struct(s) = &t else { continue };
-            let Ok(name) = btf.resolve_name(s) else {
-                continue;
-            };
-            if !name.starts_with("trace_event_raw_") {
-                continue;
-            }
-            let members = s
-                .members
-                .iter()
-                .filter_map(|m| btf.resolve_name(m).ok())
-                .filter(|n| n != "ent" && n != "__data")
-                .collect();
-            out.push((name, members));
-        }
-        out
-    }
+    edits
 }

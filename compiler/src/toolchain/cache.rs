@@ -97,6 +97,13 @@ pub(crate) fn env_key(btf_identity: u64, clang_version: &str) -> u64 {
     h.finish()
 }
 
+/// One identity for several files' identities (a kernel BTF and its modules, in order).
+pub(crate) fn hash_ids(ids: &[u64]) -> u64 {
+    let mut h = hasher();
+    ids.hash(&mut h);
+    h.finish()
+}
+
 /// A hash of a string and a list of strings (a PCH's clang version and flags).
 pub(crate) fn hash_strs(first: &str, rest: &[String]) -> u64 {
     let mut h = hasher();
@@ -140,32 +147,37 @@ pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheEr
     Ok(())
 }
 
-/// Fills `<env_dir>/include`: vmlinux.h dumped from `btf`, libbpf's headers in `bpf/`, ours in
-/// `bccc/`, the generated kernel header set at the root (`linux/`, `net/`, `asm/`, ...) with
-/// the helpers this BTF cannot compile turned off (`bccc/kheaders_off.h`). The whole directory
-/// is built under a temporary name and renamed, so it either exists complete or not at all;
-/// when another bccc won the race, its copy is kept.
-pub(crate) fn write_include_dir(env_dir: &Path, btf: &Path) -> Result<(), CacheError> {
-    let vmlinux = bccc_ffi::btf_dump::dump_c(btf)?;
+/// Fills `<env_dir>/include`: vmlinux.h dumped from `btf` (and the types of the split BTFs in
+/// `modules`), libbpf's headers in `bpf/`, ours in `bccc/`, the generated kernel header set at
+/// the root (`linux/`, `net/`, `asm/`, ...) with the helpers these BTFs cannot compile turned off
+/// (`bccc/kheaders_off.h`). The whole directory is built under a temporary name and renamed, so
+/// it either exists complete or not at all; when another bccc won the race, its copy is kept.
+pub(crate) fn write_include_dir(
+    env_dir: &Path,
+    btf: &Path,
+    modules: &[PathBuf],
+) -> Result<(), CacheError> {
+    let vmlinux = bccc_ffi::btf_dump::KernelBtf::open(btf, modules)?.dump_c()?;
     std::fs::create_dir_all(env_dir).map_err(|e| CacheError::io(env_dir, e))?;
     let include = env_dir.join("include");
     let tmp = temp_sibling(&include);
-    let result = fill(&tmp, &vmlinux, btf).and_then(|()| match std::fs::rename(&tmp, &include) {
-        Ok(()) => Ok(()),
-        // rename(2) onto a non-empty directory fails: another bccc finished first.
-        Err(_) if include.join("vmlinux.h").is_file() => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Ok(())
-        }
-        Err(e) => Err(CacheError::io(&include, e)),
-    });
+    let result =
+        fill(&tmp, &vmlinux, btf, modules).and_then(|()| match std::fs::rename(&tmp, &include) {
+            Ok(()) => Ok(()),
+            // rename(2) onto a non-empty directory fails: another bccc finished first.
+            Err(_) if include.join("vmlinux.h").is_file() => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                Ok(())
+            }
+            Err(e) => Err(CacheError::io(&include, e)),
+        });
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
 }
 
-fn fill(dir: &Path, vmlinux: &str, btf: &Path) -> Result<(), CacheError> {
+fn fill(dir: &Path, vmlinux: &str, btf: &Path, modules: &[PathBuf]) -> Result<(), CacheError> {
     let write = |path: PathBuf, text: &str| {
         std::fs::write(&path, text).map_err(|e| CacheError::io(&path, e))
     };
@@ -194,7 +206,7 @@ fn fill(dir: &Path, vmlinux: &str, btf: &Path) -> Result<(), CacheError> {
         .iter()
         .find(|(r, _)| *r == "needs.tsv")
         .map_or("", |(_, t)| *t);
-    let (header, table) = super::helpers_off::render(btf, needs);
+    let (header, table) = super::helpers_off::render(btf, modules, needs);
     write(dir.join(super::helpers_off::OFF_HEADER), &header)?;
     write(dir.join(super::helpers_off::OFF_TABLE), &table)?;
     Ok(())

@@ -61,6 +61,39 @@ pub(crate) fn btf_missing(path: &Path, explicit: bool, e: &std::io::Error) -> Di
     )
 }
 
+/// A `--btf-module` file is missing or unreadable.
+pub(crate) fn module_missing(path: &Path, e: &std::io::Error) -> Diagnostic {
+    Diagnostic::error(
+        "bccc::E0618",
+        format!("cannot read module BTF from `{}`: {e}", path.display()),
+        "pass a kernel module's BTF: /sys/kernel/btf/<module> of the target kernel, or the \
+         module's .ko file (uncompressed: `xz -d` or `zstd -d` a .ko.xz/.ko.zst first)",
+    )
+}
+
+/// The module BTFs do not fit the kernel BTF (another kernel's, or not BTF at all).
+pub(crate) fn module_unusable(
+    btf: &Path,
+    modules: &[std::path::PathBuf],
+    e: &bccc_ffi::btf_dump::DumpError,
+) -> Diagnostic {
+    let names: Vec<String> = modules
+        .iter()
+        .map(|m| format!("`{}`", m.display()))
+        .collect();
+    Diagnostic::error(
+        "bccc::E0618",
+        format!(
+            "cannot use module BTF {} on top of `{}`: {e}",
+            names.join(", "),
+            btf.display()
+        ),
+        "a module's BTF is split BTF of the exact kernel build it came from: pass that kernel's \
+         vmlinux BTF with `--btf` (the host's /sys/kernel/btf/vmlinux when the module is from \
+         /sys/kernel/btf/), and uncompressed .ko files",
+    )
+}
+
 /// Generating the cached headers failed.
 pub(crate) fn cold(btf: &Path, e: &CacheError) -> Diagnostic {
     match e {

@@ -4,10 +4,10 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AttachSpec, Type};
+use crate::{AttachSpec, TracepointRecord, Type};
 
 /// Bumped whenever a change to these types would make an older runtime misread a manifest.
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// What a built tool contains. Serialized as JSON into the payload section.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,6 +24,10 @@ pub struct Manifest {
     pub params: Vec<Param>,
     /// Whether the program calls `bpf_trace_printk`, so the tool should echo `trace_pipe`.
     pub trace_printk: bool,
+    /// Tracepoint records the program reads through BCC's `struct tracepoint__<cat>__<ev>`:
+    /// the runtime describes each with the running kernel's offsets before loading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tracepoint_records: Vec<TracepointRecord>,
 }
 
 /// The tool's identity, shown by `--help`.
@@ -209,8 +213,13 @@ pub enum Display {
 /// One BCC map.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MapSpec {
-    /// The C variable name, which is also libbpf's map name.
+    /// The C variable name as the user wrote it: what the tool prints and `--json` says.
     pub name: String,
+    /// The map's name in the object (libbpf's map name) when it differs from `name`: bccc
+    /// renames a map whose name clashes with a kernel header's declaration (`config`, a kernel
+    /// typedef, becomes `config___bccc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_name: Option<String>,
     /// The declaring macro's kind.
     pub kind: MapKind,
     /// Key layout, absent for maps without keys (ring buffers, queues).
@@ -223,6 +232,14 @@ pub struct MapSpec {
     pub display: Display,
     /// Where the map is declared in the user's file.
     pub loc: SourceLoc,
+}
+
+impl MapSpec {
+    /// The map's name in the object, which libbpf looks maps up by.
+    #[must_use]
+    pub fn object_name(&self) -> &str {
+        self.object_name.as_deref().unwrap_or(&self.name)
+    }
 }
 
 /// The scalar type of a parameter.
@@ -252,7 +269,16 @@ pub enum ParamValue {
     Uint(u64),
 }
 
-/// A `const volatile` global that the user sets with a flag before load.
+/// Where the runtime takes a built-in parameter's value from (no flag for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Builtin {
+    /// The running machine's online CPU count (BCC's `bpf_num_cpus()`).
+    OnlineCpus,
+}
+
+/// A `const volatile` global that the user sets with a flag before load, or that the runtime sets
+/// from the machine ([`Param::builtin`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Param {
     /// The C variable name (`targ_pid`).
@@ -269,10 +295,13 @@ pub struct Param {
     pub offset: u32,
     /// Help text (from a trailing or preceding comment), possibly empty.
     pub help: String,
+    /// Set by the runtime from the machine, not by a flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub builtin: Option<Builtin>,
 }
 
 impl Manifest {
-    /// Finds a map by its C name.
+    /// Finds a map by its user-visible name.
     #[must_use]
     pub fn map(&self, name: &str) -> Option<&MapSpec> {
         self.maps.iter().find(|m| m.name == name)

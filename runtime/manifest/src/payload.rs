@@ -84,6 +84,7 @@ mod tests {
             maps: vec![],
             params: vec![],
             trace_printk: false,
+            tracepoint_records: Vec::new(),
         }
     }
 

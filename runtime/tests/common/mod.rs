@@ -169,6 +169,7 @@ pub(crate) fn map(
 ) -> MapSpec {
     MapSpec {
         name: name.into(),
+        object_name: None,
         kind,
         key,
         value,
@@ -195,6 +196,7 @@ pub(crate) fn manifest(
         maps,
         params,
         trace_printk: false,
+        tracepoint_records: Vec::new(),
     }
 }
 

@@ -86,7 +86,8 @@ def write(outdir, kernel, files, includes, kept_macros, kept_helpers, helper_tex
         if any(kind == "helper" for _, kind, _ in by_file.get(path, [])):
             out.append(f"#include <{HELPERS_OFF}>\n")
             n += 1
-        for _, kind, item in sorted(by_file.get(path, []), key=lambda x: x[0]):
+        # By place in the kernel's file, then name: reproducible whatever order `kept` had.
+        for _, kind, item in sorted(by_file.get(path, []), key=lambda x: (x[0], x[2].name)):
             text = macro_text(item, src, core_enums) if kind == "macro" else helper_texts[item.name]
             # A definition whose last line ends in `\` would swallow the next line (#endif).
             text = text.rstrip().rstrip("\\").rstrip() + "\n"

@@ -243,7 +243,8 @@ def enum_converted(parsed, aliases, preludes, kernels, paths):
                 continue
             path = paths.get(kernels[al].canonical(m.file))
             if path:
-                out[n] = dataclasses.replace(m, file=path, offset=1 << 40,
+                # After the newest file's own definitions, in the older file's order.
+                out[n] = dataclasses.replace(m, file=path, offset=(1 << 40) + m.offset,
                                              origin=(m.file, m.offset, m.end))
     return out
 
@@ -272,7 +273,8 @@ def resolve_dependencies(macros, dropped, helpers_kept, preludes, primary, blame
     while changed:
         changed = False
         for n in sorted(kept):
-            for d in deps[n]:
+            # In a fixed order, so the reported dependency does not vary between runs.
+            for d in sorted(deps[n], key=lambda d: (isinstance(d, tuple), str(d))):
                 if isinstance(d, tuple):
                     if d[1] not in tags:
                         dropped[n] = (Reason.DEPENDS, f"`{d[0]} {d[1]}`: not in vmlinux.h")

@@ -14,6 +14,8 @@ use super::{TranslationUnit, Type, cx_string};
 pub enum CursorKind {
     /// `struct` declaration.
     StructDecl,
+    /// `union T { ... }` (or a forward declaration).
+    UnionDecl,
     /// Field of a struct.
     FieldDecl,
     /// Function declaration or definition.
@@ -48,6 +50,8 @@ pub enum CursorKind {
     BinaryOperator,
     /// Compound assignment (`+=`).
     CompoundAssignOperator,
+    /// `c ? a : b`.
+    ConditionalOperator,
     /// `(T)e`.
     CStyleCastExpr,
     /// `{ ... }` initializer.
@@ -80,6 +84,7 @@ impl CursorKind {
     fn from_raw(k: sys::CXCursorKind) -> CursorKind {
         match k {
             sys::CXCursor_StructDecl => CursorKind::StructDecl,
+            sys::CXCursor_UnionDecl => CursorKind::UnionDecl,
             sys::CXCursor_FieldDecl => CursorKind::FieldDecl,
             sys::CXCursor_FunctionDecl => CursorKind::FunctionDecl,
             sys::CXCursor_VarDecl => CursorKind::VarDecl,
@@ -97,6 +102,7 @@ impl CursorKind {
             sys::CXCursor_ArraySubscriptExpr => CursorKind::ArraySubscriptExpr,
             sys::CXCursor_BinaryOperator => CursorKind::BinaryOperator,
             sys::CXCursor_CompoundAssignOperator => CursorKind::CompoundAssignOperator,
+            sys::CXCursor_ConditionalOperator => CursorKind::ConditionalOperator,
             sys::CXCursor_CStyleCastExpr => CursorKind::CStyleCastExpr,
             sys::CXCursor_InitListExpr => CursorKind::InitListExpr,
             sys::CXCursor_UnaryExpr => CursorKind::UnaryExpr,
@@ -368,6 +374,24 @@ impl<'tu> Cursor<'tu> {
         unsafe { sys::clang_Cursor_getStorageClass(self.raw) == sys::CX_SC_Static }
     }
 
+    /// Whether a field declaration is a bitfield.
+    #[must_use]
+    pub fn is_bit_field(&self) -> bool {
+        // SAFETY: plain value of a live TU.
+        unsafe { sys::clang_Cursor_isBitField(self.raw) != 0 }
+    }
+
+    /// Whether a field declaration is an anonymous struct or union member (`union { ... };`
+    /// inside a struct), whose own members are reached as if they were the outer record's.
+    #[must_use]
+    pub fn is_anonymous_member(&self) -> bool {
+        let Some(record) = self.ty().canonical().declaration() else {
+            return false;
+        };
+        // SAFETY: plain value of a live TU.
+        unsafe { sys::clang_Cursor_isAnonymousRecordDecl(record.raw) != 0 }
+    }
+
     /// Number of call arguments or function parameters (`None` for other cursors).
     #[must_use]
     pub fn num_arguments(&self) -> Option<u32> {
@@ -507,6 +531,21 @@ impl<'tu> Cursor<'tu> {
             (
                 FileLocation::expansion(sys::clang_getRangeStart(r), main),
                 FileLocation::expansion(sys::clang_getRangeEnd(r), main),
+            )
+        }
+    }
+
+    /// The extent as spelling file locations `(start, end)`: for code in a macro argument,
+    /// where the argument's text is; `end` is one past the last byte.
+    #[must_use]
+    pub fn spelling_extent(&self) -> (FileLocation, FileLocation) {
+        let main = self.main();
+        // SAFETY: plain values of a live TU.
+        unsafe {
+            let r = sys::clang_getCursorExtent(self.raw);
+            (
+                FileLocation::spelling(sys::clang_getRangeStart(r), main),
+                FileLocation::spelling(sys::clang_getRangeEnd(r), main),
             )
         }
     }

@@ -78,4 +78,18 @@ static inline void flush_cache_vunmap(unsigned long start, unsigned long end)
 {
 }
 #endif
+#define copy_to_user_page(vma, page, vaddr, dst, src, len)	\
+	do { \
+		instrument_copy_to_user((void __user *)dst, src, len); \
+		memcpy(dst, src, len); \
+		flush_icache_user_page(vma, page, vaddr, len); \
+	} while (0)
+#define copy_from_user_page(vma, page, vaddr, dst, src, len)		  \
+	do {								  \
+		instrument_copy_from_user_before(dst, (void __user *)src, \
+						 len);			  \
+		memcpy(dst, src, len);					  \
+		instrument_copy_from_user_after(dst, (void __user *)src, len, \
+						0);			  \
+	} while (0)
 #endif /* __BCCC_KH_ASM_GENERIC_CACHEFLUSH_H */

@@ -84,6 +84,6 @@ static inline struct cgroup *sock_cgroup_ptr(struct sock_cgroup_data *skcd)
 }
 #endif
 #define CSS_TASK_ITER_PROCS		(1U << 0)
-#define CSS_TASK_ITER_SKIPPED		(1U << 16)
 #define CSS_TASK_ITER_THREADED		(1U << 1)
+#define CSS_TASK_ITER_SKIPPED		(1U << 16)
 #endif /* __BCCC_KH_LINUX_CGROUP_H */

@@ -118,6 +118,11 @@ static inline u32 ethtool_mm_frag_size_add_to_min(u32 val_add)
 	return (ETH_ZLEN + ETH_FCS_LEN) * (1 + val_add) - ETH_FCS_LEN;
 }
 #endif
+#define ethtool_cpy(data, str)	do {				\
+	BUILD_BUG_ON(sizeof(str) != ETH_GSTRING_LEN);		\
+	memcpy(*(data), str, ETH_GSTRING_LEN);			\
+	*(data) += ETH_GSTRING_LEN;				\
+} while (0)
 #define ETHTOOL_FORCED_SPEED_MAP(prefix, value)				\
 {									\
 	.speed		= SPEED_##value,				\

@@ -412,15 +412,15 @@ static inline bool snapshot_page_is_faithful(const struct page_snapshot *ps)
 	return BPF_CORE_READ(ps, flags) & PAGE_SNAPSHOT_FAITHFUL;
 }
 #endif
-#define FAULT_FLAG_INTERRUPTIBLE		0x200
-#define FAULT_FLAG_KILLABLE			0x10
-#define FAULT_FLAG_USER				0x40
+#define FAULT_FLAG_WRITE			0x01
 #define FAULT_FLAG_MKWRITE			0x02
 #define FAULT_FLAG_ALLOW_RETRY			0x04
-#define FAULT_FLAG_INSTRUCTION  		0x100
-#define FAULT_FLAG_REMOTE			0x80
 #define FAULT_FLAG_RETRY_NOWAIT			0x08
-#define FOLL_WRITE	0x01
+#define FAULT_FLAG_KILLABLE			0x10
 #define FAULT_FLAG_TRIED			0x20
-#define FAULT_FLAG_WRITE			0x01
+#define FAULT_FLAG_USER				0x40
+#define FAULT_FLAG_REMOTE			0x80
+#define FAULT_FLAG_INSTRUCTION  		0x100
+#define FAULT_FLAG_INTERRUPTIBLE		0x200
+#define FOLL_WRITE	0x01
 #endif /* __BCCC_KH_LINUX_MM_H */

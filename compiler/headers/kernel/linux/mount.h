@@ -5,25 +5,25 @@
 #include <linux/types.h>
 #include <asm/barrier.h>
 #define _LINUX_MOUNT_H
-#define MNT_LOCK_NOEXEC		0x080000
-#define MNT_ATIME_MASK ( bpf_core_enum_value(enum mount_flags, MNT_NOATIME) | bpf_core_enum_value(enum mount_flags, MNT_NODIRATIME) | bpf_core_enum_value(enum mount_flags, MNT_RELATIME) )
-#define MNT_USER_SETTABLE_MASK ( bpf_core_enum_value(enum mount_flags, MNT_NOSUID) | bpf_core_enum_value(enum mount_flags, MNT_NODEV) | bpf_core_enum_value(enum mount_flags, MNT_NOEXEC) | bpf_core_enum_value(enum mount_flags, MNT_NOATIME) | bpf_core_enum_value(enum mount_flags, MNT_NODIRATIME) | bpf_core_enum_value(enum mount_flags, MNT_RELATIME) | bpf_core_enum_value(enum mount_flags, MNT_READONLY) | bpf_core_enum_value(enum mount_flags, MNT_NOSYMFOLLOW) )
-#define MNT_SHRINKABLE	0x100
-#define MNT_SYNC_UMOUNT		0x2000000
-#define MNT_LOCK_READONLY	0x400000
-#define MNT_NODIRATIME	0x10
-#define MNT_NOSYMFOLLOW	0x80
 #define MNT_NOSUID	0x01
-#define MNT_NOATIME	0x08
-#define MNT_NOEXEC	0x04
-#define MNT_LOCKED		0x800000
-#define MNT_INTERNAL	0x4000
-#define MNT_READONLY	0x40
-#define MNT_LOCK_NOSUID		0x100000
-#define MNT_RELATIME	0x20
-#define MNT_UMOUNT		0x8000000
-#define MNT_LOCK_ATIME		0x040000
-#define MNT_DOOMED		0x1000000
 #define MNT_NODEV	0x02
+#define MNT_NOEXEC	0x04
+#define MNT_NOATIME	0x08
+#define MNT_NODIRATIME	0x10
+#define MNT_RELATIME	0x20
+#define MNT_READONLY	0x40
+#define MNT_NOSYMFOLLOW	0x80
+#define MNT_SHRINKABLE	0x100
+#define MNT_USER_SETTABLE_MASK ( bpf_core_enum_value(enum mount_flags, MNT_NOSUID) | bpf_core_enum_value(enum mount_flags, MNT_NODEV) | bpf_core_enum_value(enum mount_flags, MNT_NOEXEC) | bpf_core_enum_value(enum mount_flags, MNT_NOATIME) | bpf_core_enum_value(enum mount_flags, MNT_NODIRATIME) | bpf_core_enum_value(enum mount_flags, MNT_RELATIME) | bpf_core_enum_value(enum mount_flags, MNT_READONLY) | bpf_core_enum_value(enum mount_flags, MNT_NOSYMFOLLOW) )
+#define MNT_ATIME_MASK ( bpf_core_enum_value(enum mount_flags, MNT_NOATIME) | bpf_core_enum_value(enum mount_flags, MNT_NODIRATIME) | bpf_core_enum_value(enum mount_flags, MNT_RELATIME) )
+#define MNT_INTERNAL	0x4000
+#define MNT_LOCK_ATIME		0x040000
+#define MNT_LOCK_NOEXEC		0x080000
+#define MNT_LOCK_NOSUID		0x100000
 #define MNT_LOCK_NODEV		0x200000
+#define MNT_LOCK_READONLY	0x400000
+#define MNT_LOCKED		0x800000
+#define MNT_DOOMED		0x1000000
+#define MNT_SYNC_UMOUNT		0x2000000
+#define MNT_UMOUNT		0x8000000
 #endif /* __BCCC_KH_LINUX_MOUNT_H */

@@ -21,7 +21,7 @@
 #define SOCK_COREDUMP	O_NOCTTY
 #define DECLARE_SOCKADDR(type, dst, src)	\
 	type dst = ({ __sockaddr_check_size(sizeof(*dst)); (type) src; })
+#define SOCKWQ_ASYNC_NOSPACE	0
 #define SOCKWQ_ASYNC_WAITDATA	1
 #define SOCK_NOSPACE		2
-#define SOCKWQ_ASYNC_NOSPACE	0
 #endif /* __BCCC_KH_LINUX_NET_H */

@@ -353,11 +353,11 @@ static inline bool skb_is_tcp_pure_ack(const struct sk_buff *skb)
 #define TCP_ULP_NAME_MAX	16
 #define TCP_ULP_MAX		128
 #define TCP_ULP_BUF_MAX		(TCP_ULP_NAME_MAX*TCP_ULP_MAX)
-#define TCPCB_LOST		0x04
-#define TCPCB_RETRANS ( bpf_core_enum_value(enum tcp_skb_cb_sacked_flags, TCPCB_SACKED_RETRANS) | bpf_core_enum_value(enum tcp_skb_cb_sacked_flags, TCPCB_EVER_RETRANS) | bpf_core_enum_value(enum tcp_skb_cb_sacked_flags, TCPCB_REPAIRED) )
-#define TCPCB_EVER_RETRANS	0x80
 #define TCPCB_SACKED_ACKED	0x01
-#define TCPCB_REPAIRED		0x10
-#define TCPCB_TAGBITS		0x07
 #define TCPCB_SACKED_RETRANS	0x02
+#define TCPCB_LOST		0x04
+#define TCPCB_TAGBITS		0x07
+#define TCPCB_REPAIRED		0x10
+#define TCPCB_EVER_RETRANS	0x80
+#define TCPCB_RETRANS ( bpf_core_enum_value(enum tcp_skb_cb_sacked_flags, TCPCB_SACKED_RETRANS) | bpf_core_enum_value(enum tcp_skb_cb_sacked_flags, TCPCB_EVER_RETRANS) | bpf_core_enum_value(enum tcp_skb_cb_sacked_flags, TCPCB_REPAIRED) )
 #endif /* __BCCC_KH_NET_TCP_H */
