@@ -127,13 +127,16 @@ extern _Bool LINUX_HAS_SYSCALL_WRAPPER __kconfig __weak;
 #define PT_REGS_PARM5_SYSCALL(x) PT_REGS_PARM5_CORE_SYSCALL(x)
 #define PT_REGS_PARM6_SYSCALL(x) PT_REGS_PARM6_CORE_SYSCALL(x)
 
-/* bpf_trace_printk(fmt, ...) as BCC has it: the format is copied into a stack array, so it
- * needs no global data. */
+/* bpf_trace_printk(fmt, ...) as BCC has it (the format and its arguments; libbpf's helper also
+ * takes the format's size): the format is copied into a stack array, so it needs no global
+ * data. A macro, so calls inside the user's own macros are BCC's too; the inner
+ * bpf_trace_printk is the helper (a macro is not expanded inside itself). */
 #define bccc_printk(fmt, ...)                                                          \
 	({                                                                             \
 		char ____fmt[] = fmt;                                                  \
 		bpf_trace_printk(____fmt, sizeof(____fmt), ##__VA_ARGS__);             \
 	})
+#define bpf_trace_printk(fmt, ...) bccc_printk(fmt, ##__VA_ARGS__)
 
 /* ---- tracepoint records (spec C): `struct tracepoint__<cat>__<ev>` is marked
  * preserve_access_index and defined at load time with the target's offsets; the rewrite turns

@@ -114,7 +114,4 @@
  * TP_PROTO arguments. Equivalent to `// bccc:attach tp_btf:event` above a plain function. */
 #define TP_BTF_PROBE(event, args...) int tp_btf__##event(unsigned long long *ctx, ##args)
 
-/* BCC's bpf_trace_printk takes only the format and its arguments. */
-#define bpf_trace_printk(fmt, ...) bccc_printk(fmt, ##__VA_ARGS__)
-
 #endif /* __BCCC_PARSE_H */

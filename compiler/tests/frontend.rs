@@ -77,7 +77,6 @@ TRACEPOINT_PROBE(sched, sched_switch)\n{\n    u32 k = args->next_pid;\n    u64 o
     assert_eq!(p.maps[0].display, DisplayHint::Counts);
     assert_eq!(p.maps[2].display, DisplayHint::Counts);
     assert_eq!(p.params.len(), 1);
-    assert_eq!(p.printk_calls.len(), 1);
     let methods: Vec<Method> = p.calls.iter().map(|c| c.method).collect();
     assert_eq!(
         methods[..3],
@@ -99,7 +98,7 @@ TRACEPOINT_PROBE(sched, sched_switch)\n{\n    u32 k = args->next_pid;\n    u64 o
         t.contains("((typeof(s.value))bpf_map_lookup_elem(&s, &k))->n"),
         "{t}"
     );
-    assert!(t.contains("bccc_printk(\"k=%d\\n\", k)"), "{t}");
+    assert!(t.contains("bpf_trace_printk(\"k=%d\\n\", k)"), "{t}");
     // Line numbers are kept: the probe's `return 0;` stays on line 26.
     let body = t.split_once("#line 1 \"m.c\"\n").unwrap().1;
     assert_eq!(body.lines().nth(25).map(str::trim), Some("return 0;"));

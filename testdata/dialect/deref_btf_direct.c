@@ -30,6 +30,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
 // test: spec A.5 bpf_get_current_task_btf() is not a source: task->real_parent->tgid stays a direct access
 // test: spec B.2 bpf_get_current_task_btf() is not a source: task->real_parent->tgid stays a direct access
 // test: spec B.4 bpf_get_current_task_btf() is not a source: task->real_parent->tgid stays a direct access
+// test: needs func:bpf_get_current_task_btf
 // test: setup cp $TARGET $TMP/derefbtf
 // test: run -d 2
 // test: workload sh -c "echo pid=\$\$ >>$VARS; echo ppid=\$PPID >>$VARS; exec $TMP/derefbtf 1"

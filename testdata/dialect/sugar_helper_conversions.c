@@ -10,7 +10,6 @@ struct event_t {
 };
 
 BPF_PERF_OUTPUT(events);
-BPF_HASH(last, u32, u64);
 
 TRACEPOINT_PROBE(sched, sched_process_exec)
 {
@@ -23,7 +22,6 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
     ev.pid = bpf_get_current_pid_tgid() >> 32;
     ev.task = task != 0;
     bpf_get_current_comm(ev.comm, size);
-    last.update(&ev.pid, &addr);
     if (t)
         events.perf_submit(args, (void *)addr, sizeof(ev));
     return 0;

@@ -19,6 +19,7 @@ mod propagate;
 mod provenance;
 mod reads;
 mod section;
+mod sizes;
 mod tp_args;
 
 pub use program::*;
@@ -84,12 +85,6 @@ pub fn analyze(
     let top = top_level(parsed.tu().cursor());
     declarations(&top, source, &mut program, &mut diags);
     program.params.extend(builtin_params(&top.expansions));
-    program.printk_calls = top
-        .expansions
-        .iter()
-        .filter(|(n, _)| n == "bpf_trace_printk")
-        .map(|(_, s)| *s)
-        .collect();
 
     let defs: Vec<FnDef<'_>> = top
         .fns
@@ -133,6 +128,11 @@ pub fn analyze(
     let functions: Vec<_> = defs.iter().map(|f| f.cursor).collect();
     propagate::propagate(&mut provenance, &functions, tokens);
     let evidence = walk_bodies(&defs, &provenance, source, &mut program, &mut diags);
+    for f in &defs {
+        program
+            .sizes
+            .extend(sizes::collect(f.body, source, parsed.scan()));
+    }
     let renames = parsed.renames();
     display_hints(
         &mut program,

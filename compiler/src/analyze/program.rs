@@ -18,14 +18,14 @@ pub struct Program {
     pub calls: Vec<MapCall>,
     /// Implicit kernel-memory reads that must become CO-RE reads.
     pub derefs: Vec<KernelDeref>,
+    /// `sizeof` of kernel types, relocated (spec B.5).
+    pub sizes: Vec<KernelSize>,
     /// Uses of tracepoint record fields (`args->field`), in every function.
     pub tp_args: Vec<TracepointArg>,
     /// `const volatile` globals: parameters set before load.
     pub params: Vec<ParamDecl>,
     /// `#include` directives of kernel headers that vmlinux.h replaces.
     pub includes: Vec<Span>,
-    /// Calls of `bpf_trace_printk`.
-    pub printk_calls: Vec<Span>,
     /// Static helper functions with a body in the main file (they become `static __always_inline`).
     pub helpers: Vec<HelperFn>,
     /// The tool's help text (the file's leading comment), possibly empty.
@@ -328,6 +328,36 @@ pub struct KernelDeref {
     pub plain: bool,
     /// How the read is written.
     pub form: DerefForm,
+}
+
+/// `sizeof` of a kernel type, which CO-RE gives the target's value (spec B.5).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct KernelSize {
+    /// The whole `sizeof(...)`.
+    pub span: Span,
+    /// What is measured.
+    pub form: SizeForm,
+}
+
+/// What a [`KernelSize`] measures.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "form", rename_all = "snake_case")]
+pub enum SizeForm {
+    /// `sizeof(struct K)`: `bpf_core_type_size(struct K)`.
+    Type {
+        /// The type as the user wrote it.
+        spelling: String,
+    },
+    /// `sizeof(*p)`: `bpf_core_type_size(typeof(*p))`.
+    TypeOf {
+        /// The operand.
+        expr: Span,
+    },
+    /// `sizeof(p->f)`: `bpf_core_field_size(p->f)`.
+    Field {
+        /// The member expression.
+        expr: Span,
+    },
 }
 
 /// The shape of an implicit read. Spans inside a form lie inside [`KernelDeref::span`], so

@@ -43,6 +43,22 @@ pub struct ElfFacts {
     pub btf: Vec<u8>,
     /// Every named symbol defined in a section, in symbol-table order.
     pub symbols: Vec<ObjSymbol>,
+    /// Whether some program calls `bpf_trace_printk` or `bpf_trace_vprintk` (however the source
+    /// spelled it: directly, through a macro of the user's), so the tool echoes `trace_pipe`.
+    pub trace_printk: bool,
+}
+
+/// Helper ids of `bpf_trace_printk` and `bpf_trace_vprintk` (uapi `enum bpf_func_id`).
+const PRINTK_HELPERS: [i32; 2] = [6, 177];
+
+/// Whether BPF code calls one of `helpers`: a `call` instruction (opcode 0x85) to a helper
+/// (source register 0; 1 and 2 are calls of BPF functions and kfuncs) with that id.
+fn calls_helper(code: &[u8], helpers: &[i32]) -> bool {
+    code.chunks_exact(8).any(|insn| {
+        insn[0] == 0x85
+            && insn[1] >> 4 == 0
+            && helpers.contains(&i32::from_le_bytes([insn[4], insn[5], insn[6], insn[7]]))
+    })
 }
 
 /// Removes `.debug_*` sections and their relocation sections; everything else is kept as is.
@@ -113,12 +129,33 @@ pub(crate) fn facts(elf: &[u8]) -> Result<ElfFacts, ElfError> {
             size: sym.size(),
         });
     }
-    Ok(ElfFacts { btf, symbols })
+    let trace_printk = file.sections().any(|s| {
+        s.kind() == object::SectionKind::Text
+            && s.data()
+                .is_ok_and(|code| calls_helper(code, &PRINTK_HELPERS))
+    });
+    Ok(ElfFacts {
+        btf,
+        symbols,
+        trace_printk,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_helper_calls() {
+        // r1 = 0; call 6; exit
+        let code = [
+            0xb7, 0x01, 0, 0, 0, 0, 0, 0, 0x85, 0x00, 0, 0, 6, 0, 0, 0, 0x95, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        assert!(calls_helper(&code, &PRINTK_HELPERS));
+        // A BPF-to-BPF call (src_reg 1) with imm 6 is not the helper.
+        let local = [0x85, 0x10, 0, 0, 6, 0, 0, 0];
+        assert!(!calls_helper(&local, &PRINTK_HELPERS));
+    }
 
     #[test]
     fn garbage_is_an_error() {

@@ -114,7 +114,7 @@ pub fn manifest(
         programs,
         maps,
         params,
-        trace_printk: !program.printk_calls.is_empty(),
+        trace_printk: object.facts.trace_printk,
         tracepoint_records,
     };
     diags.into_result(manifest)

@@ -19,7 +19,8 @@ mod tracepoints;
 use bccc_manifest::MapKind;
 
 use crate::analyze::{
-    DisplayHint, MapCall, MapDecl, Method, Probe, ProbeKind, Program, SectionKind, maps,
+    DisplayHint, KernelSize, MapCall, MapDecl, Method, Probe, ProbeKind, Program, SectionKind,
+    SizeForm, maps,
 };
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::{SourceFile, Span};
@@ -75,6 +76,7 @@ pub fn rewrite(
         Edit::replace(r.span, format!("{attr}{}", r.to))
     }));
     edits.extend(deref::deref_edits(&program.derefs));
+    edits.extend(program.sizes.iter().map(size_edit));
     for h in &program.helpers {
         let at = h.decl_start.start;
         let starts_static = source.text()[at as usize..].starts_with("static ");
@@ -85,12 +87,6 @@ pub fn rewrite(
         };
         edits.push(Edit::insert(at, "__always_inline "));
     }
-    edits.extend(
-        program
-            .printk_calls
-            .iter()
-            .map(|s| Edit::replace(Span::new(s.start, s.start + 16), "bccc_printk")),
-    );
     edits.extend(tracepoints::arg_edits(program));
     let kernel = KernelBtf::new(&env.btf);
     for p in &program.probes {
@@ -146,6 +142,27 @@ fn line_fixup(source: &SourceFile, name: &str, span: Span, rendered: &str) -> St
         format!("\n#line {line} \"{name}\"\n")
     } else {
         "\n".repeat(had - has)
+    }
+}
+
+/// `sizeof` of a kernel type → the target kernel's size (a CO-RE relocation).
+fn size_edit(s: &KernelSize) -> Edit {
+    let pieces = match &s.form {
+        SizeForm::Type { spelling } => vec![text(format!("bpf_core_type_size({spelling})"))],
+        SizeForm::TypeOf { expr } => vec![
+            text("bpf_core_type_size(typeof("),
+            Piece::Source(*expr),
+            text("))"),
+        ],
+        SizeForm::Field { expr } => vec![
+            text("bpf_core_field_size("),
+            Piece::Source(*expr),
+            text(")"),
+        ],
+    };
+    Edit {
+        span: s.span,
+        pieces,
     }
 }
 

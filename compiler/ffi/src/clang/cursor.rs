@@ -64,6 +64,8 @@ pub enum CursorKind {
     CompoundStmt,
     /// `return`.
     ReturnStmt,
+    /// `case X:` (its first child is the label's constant expression).
+    CaseStmt,
     /// Declaration statement.
     DeclStmt,
     /// The translation unit.
@@ -109,6 +111,7 @@ impl CursorKind {
             sys::CXCursor_StmtExpr => CursorKind::StmtExpr,
             sys::CXCursor_CompoundStmt => CursorKind::CompoundStmt,
             sys::CXCursor_ReturnStmt => CursorKind::ReturnStmt,
+            sys::CXCursor_CaseStmt => CursorKind::CaseStmt,
             sys::CXCursor_DeclStmt => CursorKind::DeclStmt,
             sys::CXCursor_TranslationUnit => CursorKind::TranslationUnit,
             sys::CXCursor_AnnotateAttr => CursorKind::AnnotateAttr,
