@@ -193,3 +193,20 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat)
     bccc::compile::compile(&fe.source, &fe.rewritten, &fe.env, &[])
         .unwrap_or_else(|d| panic!("compile:\n{}", d.render_plain()));
 }
+
+/// A set helper this kernel's BTF cannot compile (a type or member its config leaves out) is
+/// turned off for this kernel, and a program calling it gets `bccc::E0108` naming the need.
+#[test]
+fn a_helper_this_btf_cannot_compile_is_off_and_explained() {
+    let env = toolchain::prepare(None, Arch::X86).unwrap_or_else(|d| panic!("{}", d.message));
+    let table = std::fs::read_to_string(env.include_dir.join("bccc/kheaders_off.tsv")).unwrap();
+    let Some((helper, need)) = table.lines().find_map(|l| l.split_once('\t')) else {
+        return; // every helper compiles against this kernel's BTF
+    };
+    let src = format!(
+        "TRACEPOINT_PROBE(sched, sched_switch)\n{{\n\tu64 x = (u64){helper};\n\treturn x == 1;\n}}\n"
+    );
+    let err = frontend("off.c", &src).expect_err("an off helper is not declared");
+    assert!(err.contains("bccc::E0108"), "{err}");
+    assert!(err.contains(&need.replacen(':', " ", 1)), "{err}");
+}
