@@ -299,8 +299,8 @@ def write_report(out, rows, roots, root_names, kernels, older, needs, offs):
               + (", ".join(f"`{n}`" for n in sorted(older)) or "none") + "."]
     lines += ["", "Every dropped name, with its header and the detail, is in `dropped.tsv` "
               "(bccc reads it to explain a missing name). The ones other than `depends`, "
-              "`unnamed-header`, `older-only` and `helper`:", "", "| name | header | reason | detail |",
-              "|---|---|---|---|"]
+              "`unnamed-header`, `older-only` and `helper`:", "",
+              "| name | header | reason | detail |", "|---|---|---|---|"]
     for n, where, reason, detail in rows:
         if reason not in (M.Reason.DEPENDS, M.Reason.UNNAMED, M.Reason.OLDER, "helper"):
             lines.append(f"| `{n}` | {where} | {reason} | {detail.replace('|', '/')[:200]} |")

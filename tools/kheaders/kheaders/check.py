@@ -63,4 +63,5 @@ def write_off(off_dir, off):
     path = os.path.join(off_dir, "bccc", "kheaders_off.h")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
-        f.write("".join(f"#define __BCCC_KH_OFF_{n} /* {need} */\n" for n, need in sorted(off.items())))
+        f.write("".join(f"#define __BCCC_KH_OFF_{n} /* {need} */\n"
+                        for n, need in sorted(off.items())))

@@ -1,8 +1,9 @@
 """The root headers: every angle-bracket #include in the BPF C of BCC's tools/, examples/,
 tests/ and libbpf-tools/*.bpf.c, and of the header BCC force-includes into every program
-(src/cc/export/helpers.h: linux/version.h, asm/page.h, ...), as of the BCC checkout given. C is found as whole files (.c,
-.h), as the string constants of Python files (Python's own parser), and as string literals of
-C++ test files (clang's lexer); each text is lexed with clang, never matched with patterns."""
+(src/cc/export/helpers.h: linux/version.h, asm/page.h, ...), as of the BCC checkout given. C
+is found as whole files (.c, .h), as the string constants of Python files (Python's own
+parser), and as string literals of C++ files (clang's lexer); each text is lexed with clang,
+never matched with patterns."""
 
 import ast
 import subprocess
