@@ -1,8 +1,9 @@
 //! Build script: embeds what a complete `bccc` carries, so `cargo install --path compiler` is
 //! the whole installation.
 //!
-//! - `headers.rs` in `OUT_DIR`: every file of `headers/` (ours) and libbpf's BPF-side headers from
-//!   the vendored libbpf-sys build (`DEP_BPF_INCLUDE`), as `include_str!` tables. The host's
+//! - `headers.rs` in `OUT_DIR`: every file of `headers/` (ours), the generated kernel header set
+//!   under `headers/kernel/` (with its relative paths) and libbpf's BPF-side headers from the
+//!   vendored libbpf-sys build (`DEP_BPF_INCLUDE`), as `include_str!` tables. The host's
 //!   `/usr/include/bpf` is never needed.
 //! - `BCCC_RUNTIME_PATH`: the static runtime `bccc-rt`, built by a nested cargo with
 //!   `+crt-static` into its own target dir next to the outer one (incremental when warm), or
@@ -95,9 +96,29 @@ fn write_headers_table(manifest_dir: &Path, out_dir: &Path) {
         "LIBBPF_HEADERS",
         &libbpf_paths,
     );
+    let kernel_root = ours.join("kernel");
+    let mut kernel = Vec::new();
+    walk(&kernel_root, &mut kernel);
+    kernel.sort();
+    writeln!(
+        code,
+        "/// The generated kernel header set (tools/kheaders): path under `<include>/`, contents.\npub(crate) const KERNEL_HEADERS: &[(&str, &str)] = &["
+    )
+    .unwrap();
+    for path in &kernel {
+        let rel = path.strip_prefix(&kernel_root).expect("under the root");
+        writeln!(
+            code,
+            "    ({:?}, include_str!({:?})),",
+            rel.display().to_string(),
+            path.display().to_string()
+        )
+        .unwrap();
+    }
+    code.push_str("];\n");
     // Part of the cache key: a changed header must never reuse a stale cache entry.
     let mut hasher = std::hash::DefaultHasher::new();
-    for path in names.iter().chain(&libbpf_paths) {
+    for path in names.iter().chain(&libbpf_paths).chain(&kernel) {
         std::hash::Hash::hash(
             &std::fs::read(path).expect("header is readable"),
             &mut hasher,
@@ -105,6 +126,23 @@ fn write_headers_table(manifest_dir: &Path, out_dir: &Path) {
     }
     writeln!(code, "/// Hash of every embedded header.\n#[allow(clippy::unreadable_literal, reason = \"generated\")]\npub(crate) const HEADERS_HASH: u64 = {};", std::hash::Hasher::finish(&hasher)).unwrap();
     std::fs::write(out_dir.join("headers.rs"), code).expect("OUT_DIR is writable");
+}
+
+/// Every file under `dir` (the kernel header set: `*.h` and `dropped.tsv`; not its report),
+/// each registered for rerun.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in rd.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, out);
+        } else if path.extension().is_some_and(|e| e == "h" || e == "tsv") {
+            out.push(path);
+        }
+    }
 }
 
 /// The runtime executable to embed.

@@ -1,7 +1,7 @@
 /* bccc/compat.h: what BCC-dialect C needs beyond vmlinux.h and libbpf, for both the libclang parse
  * (parse.h includes this file) and the compile of rewritten C (which includes it first).
  *
- * - kernel macros that vmlinux.h cannot carry (it has types and enums, no #defines);
+ * - kernel names the generated kernel header set cannot give (base.h includes the set);
  * - BCC helpers that libbpf lacks, with BCC's exact semantics (bpf_log2l(0) == 1, ...);
  * - the macros the rewrite emits for map methods whose BCC semantics are more than one helper
  *   call (increment, lookup_or_try_init). */
@@ -9,93 +9,6 @@
 #define __BCCC_COMPAT_H
 
 #include "bccc/base.h"
-
-/* ---- kernel macros (values from the kernel's include/linux headers; the same on every architecture bccc targets) */
-#ifndef TASK_COMM_LEN
-#define TASK_COMM_LEN 16
-#endif
-#ifndef DNAME_INLINE_LEN
-#define DNAME_INLINE_LEN 32
-#endif
-#ifndef NAME_MAX
-#define NAME_MAX 255
-#endif
-#ifndef PATH_MAX
-#define PATH_MAX 4096
-#endif
-#ifndef AF_UNIX
-#define AF_UNIX 1
-#endif
-#ifndef AF_INET
-#define AF_INET 2
-#endif
-#ifndef AF_INET6
-#define AF_INET6 10
-#endif
-#ifndef PF_KTHREAD
-#define PF_KTHREAD 0x00200000
-#endif
-#ifndef PF_EXITING
-#define PF_EXITING 0x00000004
-#endif
-#ifndef CAP_SYS_ADMIN
-#define CAP_SYS_ADMIN 21
-#endif
-#ifndef U8_MAX
-#define U8_MAX ((u8)~0U)
-#define U16_MAX ((u16)~0U)
-#define U32_MAX ((u32)~0U)
-#define U64_MAX ((u64)~0ULL)
-#define S32_MAX ((s32)(U32_MAX >> 1))
-#define S64_MAX ((s64)(U64_MAX >> 1))
-#endif
-#ifndef NSEC_PER_SEC
-#define NSEC_PER_SEC 1000000000ULL
-#define NSEC_PER_MSEC 1000000ULL
-#define NSEC_PER_USEC 1000ULL
-#define USEC_PER_SEC 1000000ULL
-#define USEC_PER_MSEC 1000ULL
-#define MSEC_PER_SEC 1000ULL
-#endif
-#ifndef S_IFMT
-#define S_IFMT 00170000
-#define S_IFSOCK 0140000
-#define S_IFLNK 0120000
-#define S_IFREG 0100000
-#define S_IFBLK 0060000
-#define S_IFDIR 0040000
-#define S_IFCHR 0020000
-#define S_IFIFO 0010000
-#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
-#define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
-#define S_ISCHR(m) (((m) & S_IFMT) == S_IFCHR)
-#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
-#define S_ISFIFO(m) (((m) & S_IFMT) == S_IFIFO)
-#define S_ISSOCK(m) (((m) & S_IFMT) == S_IFSOCK)
-#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
-#endif
-#ifndef min_t
-#define min_t(type, x, y) ({ type __x = (x); type __y = (y); __x < __y ? __x : __y; })
-#define max_t(type, x, y) ({ type __x = (x); type __y = (y); __x > __y ? __x : __y; })
-#endif
-#ifndef ntohs
-#define ntohs(x) bpf_ntohs(x)
-#define htons(x) bpf_htons(x)
-#define ntohl(x) bpf_ntohl(x)
-#define htonl(x) bpf_htonl(x)
-#define be16_to_cpu(x) bpf_ntohs(x)
-#define be32_to_cpu(x) bpf_ntohl(x)
-#endif
-/* Annotations of kernel headers that vmlinux.h does not define. */
-#ifndef __user
-#define __user
-#endif
-#ifndef __kernel
-#define __kernel
-#endif
-#ifndef __rcu
-#define __rcu
-#endif
 
 /* ---- BCC helpers (helpers.h) ---------------------------------------------------------------- */
 #define BPF_MAX_STACK_DEPTH 127
@@ -390,5 +303,19 @@ static __always_inline void *bccc_map_lookup_or_try_init(void *map, const void *
 		return 0;
 	return bpf_map_lookup_elem(map, key);
 }
+
+/* ---- kernel names the generated set cannot give (base.h includes the set's headers) ---------
+ *
+ * LINUX_VERSION_CODE (linux/version.h) is libbpf's load-time kernel version. Declared here, not
+ * in the set: clang emits no BTF for an extern declared in a precompiled header, and libbpf
+ * needs it to fill the value in. */
+extern int LINUX_KERNEL_VERSION __kconfig;
+
+/* DNAME_INLINE_LEN is 32 before Linux 6.12 and 40 since (x86-64), so the set leaves it out; BCC
+ * tools size name buffers with it and their Python side assumes 32. The smaller value copies a
+ * name's first 31 bytes on every kernel. */
+#ifndef DNAME_INLINE_LEN
+#define DNAME_INLINE_LEN 32
+#endif
 
 #endif /* __BCCC_COMPAT_H */

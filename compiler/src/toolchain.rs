@@ -18,6 +18,8 @@
 mod cache;
 mod clang;
 mod diagnostics;
+pub mod helpers_off;
+pub mod kheaders;
 
 use std::path::{Path, PathBuf};
 

@@ -64,7 +64,7 @@ fn out(b: &Built) -> &str {
 fn maps_methods_and_counts() {
     let b = build(
         "m.c",
-        "/* counter: counts things. */\n#include <linux/sched.h>\nstruct val_t { u64 n; };\nBPF_HASH(h, u32, u64, 128);\nBPF_ARRAY(a, u64, 4);\nBPF_HASH(s, u32, struct val_t);\nBPF_PERCPU_ARRAY(pa, u64, 1);\nconst volatile u32 targ = 7;\n\
+        "/* counter: counts things. */\n#include <linux/sched.h>\n#include <linux/kvm_host.h>\nstruct val_t { u64 n; };\nBPF_HASH(h, u32, u64, 128);\nBPF_ARRAY(a, u64, 4);\nBPF_HASH(s, u32, struct val_t);\nBPF_PERCPU_ARRAY(pa, u64, 1);\nconst volatile u32 targ = 7;\n\
 TRACEPOINT_PROBE(sched, sched_switch)\n{\n    u32 k = args->next_pid;\n    u64 one = 1, *v;\n    struct val_t z = {};\n    if (targ && k != targ) return 0;\n    h.increment(k);\n    a.atomic_increment(0, 2);\n    v = h.lookup(&k);\n    if (v) h.update(&k, v);\n    h.delete(&k);\n    struct val_t *sv = s.lookup_or_try_init(&k, &z);\n    if (sv) sv->n++;\n    u64 n = sizeof(s.lookup(&k)->n);\n    pa.increment(0, n);\n    bpf_trace_printk(\"k=%d\\n\", k);\n    return 0;\n}\n",
         &[],
     );
@@ -83,7 +83,9 @@ TRACEPOINT_PROBE(sched, sched_switch)\n{\n    u32 k = args->next_pid;\n    u64 o
         [Method::Increment, Method::AtomicIncrement, Method::Lookup]
     );
     let t = out(&b);
-    assert!(t.contains("// #include <linux/sched.h>"), "{t}");
+    // In bccc's kernel header set: kept. Outside it: stubbed, commented out.
+    assert!(t.contains("\n#include <linux/sched.h>"), "{t}");
+    assert!(t.contains("// #include <linux/kvm_host.h>"), "{t}");
     assert!(
         t.contains("bccc_map_increment(h, (k), (1), BCCC_INSERT_MISSING)"),
         "{t}"
@@ -97,9 +99,9 @@ TRACEPOINT_PROBE(sched, sched_switch)\n{\n    u32 k = args->next_pid;\n    u64 o
         "{t}"
     );
     assert!(t.contains("bpf_trace_printk(\"k=%d\\n\", k)"), "{t}");
-    // Line numbers are kept: the probe's `return 0;` stays on line 25.
+    // Line numbers are kept: the probe's `return 0;` stays on line 26.
     let body = t.split_once("#line 1 \"m.c\"\n").unwrap().1;
-    assert_eq!(body.lines().nth(24).map(str::trim), Some("return 0;"));
+    assert_eq!(body.lines().nth(25).map(str::trim), Some("return 0;"));
 }
 
 #[test]

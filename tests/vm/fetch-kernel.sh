@@ -12,9 +12,8 @@
 # apt state is never read or written. Candidates are tried newest first; when the pool no longer
 # has a .deb the index still lists (Debian security drops old ABIs), the next version of the
 # series is tried. Failing every candidate is an error, never a silent skip.
-#
-# Mirrors come from the host's own apt sources (the URIs ending in /debian and
-# /debian-security); override with BCCC_VM_DEBIAN_MIRROR / BCCC_VM_SECURITY_MIRROR.
+# The private apt setup is tools/apt-private.sh (mirrors: BCCC_VM_DEBIAN_MIRROR /
+# BCCC_VM_SECURITY_MIRROR override the host's).
 set -euo pipefail
 
 cache=${BCCC_VM_CACHE:-/var/cache/bccc-vm}
@@ -35,60 +34,8 @@ alias_pattern() {
 	esac
 }
 
-host_mirror() { # $1: path suffix (debian | debian-security)
-	cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources \
-		2>/dev/null | grep -oE "https?://[^ ]+/$1/?( |$)" | head -n1 | tr -d ' ' | sed 's:/$::' || true
-}
-
-setup_apt() {
-	local main sec keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-	main=${BCCC_VM_DEBIAN_MIRROR:-$(host_mirror debian)}
-	sec=${BCCC_VM_SECURITY_MIRROR:-$(host_mirror debian-security)}
-	[ -n "$main" ] || die "no Debian mirror in the host's apt sources; set BCCC_VM_DEBIAN_MIRROR"
-	[ -n "$sec" ] || die "no Debian security mirror in the host's apt sources; set BCCC_VM_SECURITY_MIRROR"
-	[ -r "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
-	mkdir -p "$apt_dir"/{lists/partial,cache/archives/partial,etc/sources.list.d,etc/apt.conf.d,etc/preferences.d}
-	: >"$apt_dir/status"
-	cat >"$apt_dir/etc/sources.list" <<SRC
-deb [signed-by=$keyring] $sec bullseye-security main
-deb [signed-by=$keyring] $main bullseye main
-deb [signed-by=$keyring] $sec bookworm-security main
-deb [signed-by=$keyring] $main bookworm main
-deb [signed-by=$keyring] $main sid main
-SRC
-	# Dir::Etc::Parts points at an empty directory so the host's apt.conf.d (DEP-11 indexes,
-	# proxies for other sources, ...) does not apply.
-	cat >"$apt_dir/apt.conf" <<CONF
-Dir::Etc "$apt_dir/etc";
-Dir::Etc::SourceList "$apt_dir/etc/sources.list";
-Dir::Etc::SourceParts "$apt_dir/etc/sources.list.d";
-Dir::Etc::Parts "$apt_dir/etc/apt.conf.d";
-Dir::Etc::Preferences "$apt_dir/etc/preferences";
-Dir::Etc::PreferencesParts "$apt_dir/etc/preferences.d";
-Dir::State "$apt_dir";
-Dir::State::Lists "$apt_dir/lists";
-Dir::State::status "$apt_dir/status";
-Dir::Cache "$apt_dir/cache";
-Acquire::Languages "none";
-# The mirror may be a dated snapshot whose Release files are past Valid-Until; signatures are
-# still verified.
-Acquire::Check-Valid-Until "false";
-APT::Architecture "amd64";
-APT::Architectures { "amd64"; };
-APT::Sandbox::User "root";
-CONF
-}
-
-apt_private() { APT_CONFIG=$apt_dir/apt.conf "$@"; }
-
-updated=
-update_once() {
-	[ -n "$updated" ] && return
-	setup_apt
-	echo "fetch-kernel: updating private apt lists in $apt_dir" >&2
-	apt_private apt-get -q update >&2 || die "apt-get update (private config) failed"
-	updated=1
-}
+# shellcheck source=../../tools/apt-private.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../tools/apt-private.sh"
 
 # Prints "version package" candidates for an alias, newest first.
 candidates() {

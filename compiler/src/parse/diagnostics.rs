@@ -3,9 +3,11 @@
 
 use bccc_ffi::clang::ClangError;
 
+use super::conditionals::{BuildTimeTest, Tested};
 use crate::analyze::Method;
 use crate::diagnostics::Diagnostic;
 use crate::source::{SourceFile, Span};
+use crate::toolchain::kheaders::{DropReason, Dropped};
 
 /// libclang is missing or failed.
 pub(crate) fn clang(e: &ClangError) -> Diagnostic {
@@ -139,4 +141,108 @@ pub(crate) fn unknown_tracepoint(
         ),
     )
     .label(file, span, "no such tracepoint")
+}
+
+/// `#if LINUX_VERSION_CODE ...` / `#ifdef CONFIG_X`: decided when bccc builds, for every kernel.
+pub(crate) fn build_time_test(file: &SourceFile, test: &BuildTimeTest) -> Diagnostic {
+    let name = &test.name;
+    let (what, help) = match test.tested {
+        Tested::Version => (
+            "`LINUX_VERSION_CODE` is libbpf's load-time `LINUX_KERNEL_VERSION`, 0 to the preprocessor".to_owned(),
+            format!(
+                "test the version in C: `if ({name} >= KERNEL_VERSION(5, 16, 0))` (or `LINUX_KERNEL_VERSION`); libbpf sets it when the program loads and the verifier drops the dead branch (both branches must compile against vmlinux.h)"
+            ),
+        ),
+        Tested::Config => {
+            let option = if name.starts_with("CONFIG_") {
+                name.as_str()
+            } else {
+                "CONFIG_X"
+            };
+            (
+                "no kernel configuration option is defined when bccc builds".to_owned(),
+                format!(
+                    "test the option in C: declare `extern bool {option} __kconfig __weak;` and write `if ({option})` (or `if (IS_ENABLED({option}))`); libbpf sets it from the target kernel's config when the program loads"
+                ),
+            )
+        }
+    };
+    Diagnostic::warning(
+        "bccc::E0109",
+        format!(
+            "`#{}` on `{name}` is decided when bccc builds, the same for every kernel the tool runs on: {what}",
+            test.directive
+        ),
+        help,
+    )
+    .label(file, test.span, "decided at build time")
+}
+
+/// A kernel helper of the set that the target's BTF cannot compile (`need` is `kind:name`).
+pub(crate) fn helper_off(file: &SourceFile, span: Span, name: &str, need: &str) -> Diagnostic {
+    let need = need.replacen(':', " ", 1);
+    Diagnostic::error(
+        "bccc::E0108",
+        format!(
+            "`{name}` is not in bccc's kernel headers for this kernel: it needs `{need}`, which this kernel's BTF (its vmlinux.h) does not have"
+        ),
+        "the kernel was built without what the helper uses (a config option); write the computation yourself, or build with --btf for a kernel that has it",
+    )
+    .label(file, span, "a kernel helper this kernel cannot compile")
+}
+
+/// A kernel name the user's file uses that bccc's generated kernel headers leave out.
+pub(crate) fn dropped_kernel_name(
+    file: &SourceFile,
+    span: Span,
+    name: &str,
+    d: &Dropped,
+) -> Diagnostic {
+    let from = if d.header.is_empty() {
+        String::new()
+    } else {
+        format!(" (<{}>)", d.header)
+    };
+    let (why, help) = match d.reason {
+        DropReason::Differs => (
+            format!("{}: bccc cannot know the target's value", d.detail),
+            format!(
+                "define `{name}` yourself for the kernels you target, or read the value the kernel uses at run time (BTF, a map filled from user space)"
+            ),
+        ),
+        DropReason::Kconfig => {
+            let option = if name.starts_with("CONFIG_") {
+                name
+            } else {
+                "CONFIG_X"
+            };
+            (
+                "it tests the kernel configuration, which bccc does not know when it builds"
+                    .to_owned(),
+                format!(
+                    "declare `extern bool {option} __kconfig __weak;` (`enum libbpf_tristate` for a module option, `int` for a number): libbpf sets it from the target kernel's config when the program loads"
+                ),
+            )
+        }
+        DropReason::Older => (
+            d.detail.to_owned(),
+            format!(
+                "on the kernels that have it, define `{name}` yourself; to choose code by kernel, test `LINUX_KERNEL_VERSION` in C"
+            ),
+        ),
+        DropReason::Depends | DropReason::Helper => (
+            d.detail.to_owned(),
+            "BPF programs cannot call kernel functions or read kernel variables: use a BPF helper (bpf_get_current_task(), ...) or BPF_CORE_READ".to_owned(),
+        ),
+        _ => (
+            d.detail.to_owned(),
+            format!("define `{name}` yourself, as the kernel you target does"),
+        ),
+    };
+    Diagnostic::error(
+        "bccc::E0108",
+        format!("`{name}`{from} is not in bccc's kernel headers: {why}"),
+        help,
+    )
+    .label(file, span, "a kernel name bccc leaves out")
 }

@@ -13,8 +13,10 @@
 //! 4. a struct the headers lack (clang: incomplete) is looked up in the running kernel's module
 //!    BTFs when building for it ([`modules`]); a module that has it is added to the kernel
 //!    environment and the file parsed again;
-//! 5. the errors and warnings in the user's file become diagnostics.
+//! 5. the errors and warnings in the user's file become diagnostics, plus a warning for each
+//!    `#if`/`#ifdef` that tests the kernel version or config ([`conditionals`]).
 
+mod conditionals;
 mod diagnostics;
 mod modules;
 pub mod names;
@@ -270,7 +272,16 @@ pub fn parse<'i>(
         renames: &renames,
         env,
     };
-    let diags = map_diagnostics(&ctx, clang_diags);
+    let mut diags = map_diagnostics(&ctx, clang_diags);
+    for test in conditionals::build_time_tests(source.text(), &scan.tokens) {
+        if !defines.iter().any(|d| d.name == test.name) {
+            diags.push(diagnostics::build_time_test(source, &test));
+        }
+    }
+    // Source order (stable: clang's own order among equal positions).
+    diags
+        .0
+        .sort_by_key(|d| d.labels.first().map_or(u32::MAX, |(span, _)| span.start));
     let warnings = diags.clone();
     let parsed = Parsed {
         tu,
@@ -392,8 +403,15 @@ fn map_diagnostics(ctx: &DiagContext<'_>, clang_diags: Vec<clang::Diagnostic>) -
             out.push(diagnostics::clang_warning(source, at, &d.message));
         } else {
             out.push(
-                special_error(source, at, &d.message, tracepoints, ctx.renames)
-                    .unwrap_or_else(|| diagnostics::clang_error(source, at, &d.message)),
+                special_error(
+                    source,
+                    at,
+                    &d.message,
+                    tracepoints,
+                    ctx.renames,
+                    &ctx.env.include_dir,
+                )
+                .unwrap_or_else(|| diagnostics::clang_error(source, at, &d.message)),
             );
         }
     }
@@ -409,14 +427,33 @@ fn diag_span(d: &clang::Diagnostic, scan: &Scan, len: u32) -> Span {
     }
 }
 
-/// clang's "no member named 'x' in 'struct y'" on a map or tracepoint struct.
+/// The name in clang's "use of undeclared identifier 'X'" / "call to undeclared function 'X'".
+fn undeclared_name(message: &str) -> Option<&str> {
+    let rest = message
+        .strip_prefix("use of undeclared identifier '")
+        .or_else(|| message.strip_prefix("call to undeclared function '"))?;
+    rest.split_once('\'').map(|(name, _)| name)
+}
+
+/// clang's "no member named 'x' in 'struct y'" on a map or tracepoint struct; an undeclared
+/// name that bccc's kernel headers leave out (with the generator's reason, or the need this
+/// kernel's BTF does not meet).
 fn special_error(
     source: &SourceFile,
     span: Span,
     message: &str,
     tps: &[TracepointFormat],
     renames: &Renames,
+    include: &Path,
 ) -> Option<Diagnostic> {
+    if let Some(name) = undeclared_name(message) {
+        if let Some(d) = crate::toolchain::kheaders::dropped(name) {
+            return Some(diagnostics::dropped_kernel_name(source, span, name, &d));
+        }
+        if let Some(need) = crate::toolchain::helpers_off::why_off(include, name) {
+            return Some(diagnostics::helper_off(source, span, name, &need));
+        }
+    }
     let rest = message.strip_prefix("no member named '")?;
     let (member, rest) = rest.split_once('\'')?;
     let record = rest.strip_prefix(" in 'struct ")?.strip_suffix('\'')?;

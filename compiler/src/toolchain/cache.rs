@@ -2,7 +2,8 @@
 //! concurrent bccc never observes a half-written file (temporary name + `rename`).
 //!
 //! Layout under the root: `clang-<key>.txt` (a probed clang's version), and per environment
-//! `env-<key>/include/{vmlinux.h,bpf/*.h,bccc/*.h}` plus `env-<key>/base-<flags>.pch`.
+//! `env-<key>/include/{vmlinux.h,bpf/*.h,bccc/*.h,<kernel set>}` plus
+//! `env-<key>/base-<flags>.pch`.
 
 use std::hash::{Hash, Hasher};
 use std::io;
@@ -90,6 +91,7 @@ pub(crate) fn env_key(btf_identity: u64, clang_version: &str) -> u64 {
         env!("CARGO_PKG_VERSION"),
         clang_version,
         HEADERS_HASH,
+        super::helpers_off::FORMAT,
     )
         .hash(&mut h);
     h.finish()
@@ -146,9 +148,10 @@ pub(crate) fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<(), CacheEr
 }
 
 /// Fills `<env_dir>/include`: vmlinux.h dumped from `btf` (and the types of the split BTFs in
-/// `modules`), libbpf's headers in `bpf/`, ours in `bccc/`. The whole directory is built under a
-/// temporary name and renamed, so it either exists complete or not at all; when another bccc won
-/// the race, its copy is kept.
+/// `modules`), libbpf's headers in `bpf/`, ours in `bccc/`, the generated kernel header set at
+/// the root (`linux/`, `net/`, `asm/`, ...) with the helpers these BTFs cannot compile turned off
+/// (`bccc/kheaders_off.h`). The whole directory is built under a temporary name and renamed, so
+/// it either exists complete or not at all; when another bccc won the race, its copy is kept.
 pub(crate) fn write_include_dir(
     env_dir: &Path,
     btf: &Path,
@@ -158,22 +161,23 @@ pub(crate) fn write_include_dir(
     std::fs::create_dir_all(env_dir).map_err(|e| CacheError::io(env_dir, e))?;
     let include = env_dir.join("include");
     let tmp = temp_sibling(&include);
-    let result = fill(&tmp, &vmlinux).and_then(|()| match std::fs::rename(&tmp, &include) {
-        Ok(()) => Ok(()),
-        // rename(2) onto a non-empty directory fails: another bccc finished first.
-        Err(_) if include.join("vmlinux.h").is_file() => {
-            let _ = std::fs::remove_dir_all(&tmp);
-            Ok(())
-        }
-        Err(e) => Err(CacheError::io(&include, e)),
-    });
+    let result =
+        fill(&tmp, &vmlinux, btf, modules).and_then(|()| match std::fs::rename(&tmp, &include) {
+            Ok(()) => Ok(()),
+            // rename(2) onto a non-empty directory fails: another bccc finished first.
+            Err(_) if include.join("vmlinux.h").is_file() => {
+                let _ = std::fs::remove_dir_all(&tmp);
+                Ok(())
+            }
+            Err(e) => Err(CacheError::io(&include, e)),
+        });
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
     }
     result
 }
 
-fn fill(dir: &Path, vmlinux: &str) -> Result<(), CacheError> {
+fn fill(dir: &Path, vmlinux: &str, btf: &Path, modules: &[PathBuf]) -> Result<(), CacheError> {
     let write = |path: PathBuf, text: &str| {
         std::fs::write(&path, text).map_err(|e| CacheError::io(&path, e))
     };
@@ -188,6 +192,23 @@ fn fill(dir: &Path, vmlinux: &str) -> Result<(), CacheError> {
     for (name, text) in BCCC_HEADERS {
         write(dir.join("bccc").join(name), text)?;
     }
+    // The kernel set sits at the include root, where `#include <linux/sched.h>` finds it.
+    let is_header = |r: &str| Path::new(r).extension().is_some_and(|e| e == "h");
+    for (rel, text) in KERNEL_HEADERS.iter().filter(|(r, _)| is_header(r)) {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| CacheError::io(parent, e))?;
+        }
+        write(path, text)?;
+    }
+    // The set's helpers this BTF cannot compile (config-dependent types and members).
+    let needs = KERNEL_HEADERS
+        .iter()
+        .find(|(r, _)| *r == "needs.tsv")
+        .map_or("", |(_, t)| *t);
+    let (header, table) = super::helpers_off::render(btf, modules, needs);
+    write(dir.join(super::helpers_off::OFF_HEADER), &header)?;
+    write(dir.join(super::helpers_off::OFF_TABLE), &table)?;
     Ok(())
 }
 

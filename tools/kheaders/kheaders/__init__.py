@@ -1,0 +1,1 @@
+"""bccc's kernel header set generator (see ../README.md)."""
