@@ -36,7 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import report
@@ -52,6 +52,8 @@ PY = "/usr/bin/python3"
 PACKAGES = ["bpfcc-tools", "python3-bpfcc", "python3-pyroute2"]
 CORPORA = ("tools", "examples", "tests")
 POOL = 2
+# What a built tool prints to stderr once every program is attached.
+READY = "Tracing... Hit Ctrl-C to end."
 
 # Tools whose default invocation is a usage error: the first example of their own usage text
 # (kernel function names updated where the example's no longer exists on current kernels).
@@ -75,7 +77,12 @@ TOOL_ARGS: dict[str, list[str] | None] = {
     "trace": ['do_sys_openat2 "%s", arg2@user'],
     "ttysnoop": ["/dev/console"],
 }
-# The same for examples/tracing (file stem).
+# Tools that compile no BPF program at all.
+NOT_BPF = {
+    "bpflist": "lists the BPF programs in use (reads /proc): no BPF program of its own",
+    "tplist": "lists tracepoints and USDT probes: no BPF program of its own",
+}
+# The same as TOOL_ARGS for examples/tracing (file stem).
 EXAMPLE_ARGS: dict[str, list[str] | None] = {
     "lbr": ["-t", "openat"],
     "mallocstacks": ["@PID"],
@@ -229,10 +236,11 @@ def run_isolated(cmd: list, cwd: Path, timeout: float) -> tuple[int | None, str,
 
 
 def shim(script: Path, mode: str, args: list, work: Path, timeout: float):
-    """Runs `script` under the shim; its records and the last line of its stderr."""
+    """Runs `script` under the shim: its records, and what it said last (the first line of its
+    stderr, else of its stdout: where tools print why they stop)."""
     out = work / f"{script.stem}.records.jsonl"
-    rc, _, err = run_isolated([PY, str(SHIM), str(out), mode, str(script), *args],
-                              script.parent, timeout)
+    rc, stdout, err = run_isolated([PY, str(SHIM), str(out), mode, str(script), *args],
+                                   script.parent, timeout)
     records = []
     if out.exists():
         for line in out.read_text().splitlines():
@@ -240,10 +248,11 @@ def shim(script: Path, mode: str, args: list, work: Path, timeout: float):
                 records.append(json.loads(line))
             except json.JSONDecodeError:
                 pass  # the last line of a killed run
-    tail = next((l for l in reversed(err.strip().splitlines()) if l.strip()), "")
+    said = next((l.strip() for text in (err, stdout) for l in text.splitlines()
+                 if l.strip() and l.isprintable()), "")
     if rc is None:
-        tail = f"timed out after {timeout:.0f} s; {tail}"
-    return records, tail
+        said = f"timed out after {timeout:.0f} s; {said}"
+    return records, said[:200]
 
 
 def ebpf_text(script: Path, args: list, timeout: float) -> str | None:
@@ -277,7 +286,29 @@ def programs_of(records: list, corpus: str, name: str, origin: str, method: str)
                 p.unsupported.append(f"{r['unsupported']} → {r['fn']}")
         elif r["ev"] == "load_func" and r["bpf"] in by_id:
             by_id[r["bpf"]].load_funcs.append((r["fn"], r["type"]))
+    for p in progs:
+        kprobe_type_only(p)
     return progs
+
+
+AUTO_PREFIXES = ("kprobe__", "kretprobe__", "tracepoint__", "raw_tracepoint__", "kfunc__",
+                 "kretfunc__", "lsm__", "kmod_ret__")
+# Where a function loaded with load_func(fn, BPF.KPROBE) but never attached is built to: the
+# program type is all the verifier needs, and loading never attaches.
+KPROBE_STAND_IN = "vfs_read"
+
+
+def kprobe_type_only(p: Program) -> None:
+    """`load_func(fn, BPF.KPROBE)` with no attach call (BCC's tests load programs to check the
+    rewriter and the verifier, and never attach them): a kprobe on a stand-in function."""
+    for fn, ptype in p.load_funcs:
+        if ptype != "KPROBE" or fn.startswith(AUTO_PREFIXES):
+            continue
+        if any(s.endswith(f"={fn}") for s in p.specs):
+            continue
+        p.specs.append(f"kprobe:{KPROBE_STAND_IN}={fn}")
+        p.notes.append(f"load_func({fn}, KPROBE) without attach: --attach "
+                       f"kprobe:{KPROBE_STAND_IN}={fn}")
 
 
 def substitute(args: list) -> list:
@@ -315,8 +346,10 @@ def extract_tool(name: str, script: Path, work: Path):
                                   "built the BPF(text=) one")
     if progs:
         return progs, None
+    if name in NOT_BPF:
+        return [], NOT_BPF[name]
     end = next((r["how"] for r in records if r["ev"] == "end"), "")
-    return [], f"the tool made no BPF program here: {tail or end}"
+    return [], f"the tool made no BPF program here ({end}): {tail}"
 
 
 def extract_example(script: Path, work: Path):
@@ -327,7 +360,7 @@ def extract_example(script: Path, work: Path):
     if progs:
         return progs, None
     end = next((r["how"] for r in records if r["ev"] == "end"), "")
-    return [], f"the example made no BPF program here: {tail or end}"
+    return [], f"the example made no BPF program here ({end}): {tail}"
 
 
 def extract_tests(script: Path, work: Path):
@@ -467,19 +500,21 @@ def load(p: Program, tool: Path, obj: Path) -> None:
     try:
         r = subprocess.run([str(tool), "-d", "1"], capture_output=True, text=True, timeout=60,
                            stdin=subprocess.DEVNULL)
-    except subprocess.TimeoutExpired:
-        p.load_class, p.load_detail = "the tool did not stop within 60 s", ""
-        return
-    err = r.stderr
+        rc, err = r.returncode, r.stderr
+    except subprocess.TimeoutExpired as e:
+        rc, err = None, (e.stderr or b"").decode(errors="replace")
     btf_tracing = any(s.startswith(("fentry/", "fexit/", "lsm/", "fmod_ret/"))
                       for s in elf_sections(obj))
-    if r.returncode == 0 or "error: cannot attach" in err or "cannot open the event buffer" in err:
+    if rc == 0 or READY in err or "error: cannot attach" in err:
         p.loaded = True
-        p.load_class = "attached and ran" if r.returncode == 0 else "loaded; attach failed here"
-        p.load_detail = report.error_line(err)
+        p.load_class = "attached and ran" if READY in err else "loaded; attach failed here"
+        if rc != 0:
+            p.load_detail = report.error_line(err) or f"exit status {rc}"
     elif btf_tracing and "Operation not permitted" in err:
         p.loaded = True
         p.load_class = report.EPERM_CLASS
+    elif rc is None:
+        p.load_class = "the tool neither loaded nor stopped within 60 s"
     else:
         p.load_class, p.load_detail = report.classify_load(err)
 
@@ -533,6 +568,10 @@ def main() -> None:
                 done = list(pool.map(lambda p: build_and_load(bccc, p, work / "build"), progs))
             results[corpus] = (done, skipped, time.time() - t0)
             log(f"{corpus}: done in {time.time() - t0:.0f} s")
+        if args.keep:
+            dump = {c: {"programs": [asdict(p) for p in r[0]],
+                        "skipped": [asdict(s) for s in r[1]]} for c, r in results.items()}
+            (work / "results.json").write_text(json.dumps(dump, indent=1))
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

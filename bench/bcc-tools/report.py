@@ -212,19 +212,22 @@ def corpus_section(corpus: str, progs: list, skipped: list) -> list:
 def overall_classes(results: dict) -> list:
     allp = [p for progs, _, _ in results.values() for p in counted(progs)]
     out = ["## Top failure classes over all corpora", "",
-           "| # | class | programs | tools | examples | tests | most quoted |",
-           "|---|---|---|---|---|---|---|"]
+           "| # | class | programs | first error in | tools | examples | tests | most quoted |",
+           "|---|---|---|---|---|---|---|---|"]
     rows = []
-    for key, members, parts, _ in build_classes(allp):
+    for key, members, parts, first in build_classes(allp):
         per = Counter(p.corpus for p in allp if p.name in members)
-        rows.append((len(members), key, per, ", ".join(f"`{k}`" for k, _ in parts.most_common(4))))
+        top = ", ".join(f"`{k}`" for k, _ in parts.most_common(4))
+        rows.append((len(members), first, key, per, top))
     for cls, members in load_classes(allp):
         per = Counter(p.corpus for p in members)
-        rows.append((len(members), f"load: {cls}", per, ""))
-    rows.sort(key=lambda r: -r[0])
-    for i, (n, key, per, top) in enumerate(rows, 1):
-        out.append(f"| {i} | {key.replace('|', '/')} | {n} | {per['tools']} | "
+        rows.append((len(members), len(members), f"load: {cls}", per, ""))
+    rows.sort(key=lambda r: (-r[0], -r[1]))
+    for i, (n, first, key, per, top) in enumerate(rows, 1):
+        out.append(f"| {i} | {key.replace('|', '/')} | {n} | {first} | {per['tools']} | "
                    f"{per['examples']} | {per['tests']} | {top} |")
+    out += ["", "*programs*: programs with this error; *first error in*: programs where it is "
+            "the first error bccc reports (the others may be consequences of an earlier one)."]
     return out + [""]
 
 
