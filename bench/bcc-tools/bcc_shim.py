@@ -419,6 +419,11 @@ def patch_environment():
         open(os.path.join(fake, "kprobes", "blacklist"), "w").close()
         bcc.DEBUGFS = fake
     sys.modules["curses"] = FakeCurses("curses")
+    # The mirror's examples may call what the installed (older) bcc lacks.
+    import bcc.perf
+
+    if not hasattr(bcc.perf.Perf, "perf_custom_event_open"):
+        bcc.perf.Perf.perf_custom_event_open = staticmethod(lambda *a, **k: -1)
 
 
 def patch_waits():
