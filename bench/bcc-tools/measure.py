@@ -8,9 +8,10 @@ Run as root from anywhere (see README.md next to this file):
     python3 bench/bcc-tools/measure.py [--bccc PATH] [--corpus tools,examples,tests] [--keep DIR]
 
 For every program it:
-  1. extracts the BPF C text of the default invocation: `TOOL --ebpf` where the tool has it and
-     it works here, else `bcc_shim.py` (runs the Python with `bcc.BPF` replaced by a recorder);
-     the shim also gives the `cflags` (`-D`s passed on) and the attach calls (`--attach` specs);
+  1. extracts the BPF C text of the default invocation with `bcc_shim.py` (runs the Python with
+     `bcc.BPF` replaced by a recorder), which also gives the `cflags` (`-D`s passed on) and the
+     attach calls (`--attach` specs); tools with `--ebpf` are also run with it, and the report
+     says where it prints the same text (it does not always: see README.md);
   2. `bccc build prog.c --emit obj` (built), then `--emit bin`;
   3. runs the built tool for one second (`-d 1`): the runtime loads every program through the
      verifier (with tracepoint records described as a built tool does), then attaches. A program
@@ -326,8 +327,8 @@ def substitute(args: list) -> list:
 
 
 def extract_tool(name: str, script: Path, work: Path):
-    """A tool's programs (or why it has none): text from --ebpf when it works, else from the
-    shim; cflags and attach specs from the shim."""
+    """A tool's programs (or why it has none): text, cflags and attach specs from the shim;
+    `--ebpf`, where the tool has it, as a cross-check of the text."""
     args = TOOL_ARGS.get(name, [])
     if args is None:
         return [], "needs a running process of a program that is not installed here"
