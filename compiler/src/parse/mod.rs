@@ -11,10 +11,10 @@
 //! 3. the real parse; when clang reports that the file re-declares a name the headers declare
 //!    (spec E.2), those names are renamed ([`names`]) and the file is parsed again;
 //! 4. a struct the headers lack (clang: incomplete) is looked up in the running kernel's module
-//!    BTFs when building for it ([`modules`]); a module that has it is added to the kernel
+//!    BTFs when building for it (`modules`); a module that has it is added to the kernel
 //!    environment and the file parsed again;
 //! 5. the errors and warnings in the user's file become diagnostics, plus a warning for each
-//!    `#if`/`#ifdef` that tests the kernel version or config ([`conditionals`]).
+//!    `#if`/`#ifdef` that tests the kernel version or config (`conditionals`).
 
 mod conditionals;
 mod diagnostics;
