@@ -59,6 +59,10 @@ pub fn common_flags(arch: Arch) -> Vec<String> {
         "bpf",
         "-O2",
         "-g",
+        // 32-bit ALU and jumps (Linux 5.1+; bccc's oldest kernel is 5.10): a bounds check on a
+        // u32 stays on the register the access uses, where v1's 64-bit re-extensions lose it
+        // (kvmexit's `exit_ct[er]` after `if (er >= N)`).
+        "-mcpu=v3",
         "-fno-stack-protector",
         "-fms-extensions",
         "-Wno-microsoft-anon-tag",

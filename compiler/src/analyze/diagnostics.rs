@@ -141,7 +141,7 @@ pub(crate) fn bad_probe_params(file: &SourceFile, span: Span, why: &str) -> Diag
     Diagnostic::error(
         "bccc::E0214",
         format!("probe parameters cannot be mapped to registers: {why}"),
-        "a pt_regs probe takes `struct pt_regs *ctx` and at most 5 named arguments after it",
+        "a pt_regs probe takes `struct pt_regs *ctx` and at most 6 named arguments after it",
     )
     .label(file, span, "these parameters")
 }

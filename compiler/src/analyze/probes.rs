@@ -8,8 +8,9 @@ use crate::diagnostics::Diagnostic;
 use crate::parse::TracepointFormat;
 use crate::source::{SourceFile, Span};
 
-/// Most extra arguments a `pt_regs` probe may take (`PT_REGS_PARM1..5` exist on every arch).
-const MAX_REG_ARGS: usize = 5;
+/// Most extra arguments a `pt_regs` probe may take: `PT_REGS_PARM1..6` on x86-64 and arm64, the
+/// architectures bccc targets (BCC allows 6 there, 5 on s390x).
+const MAX_REG_ARGS: usize = 6;
 
 /// A function definition in the user's file, with the spans the rewrite needs.
 #[derive(Debug, Clone)]
