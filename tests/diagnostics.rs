@@ -82,6 +82,12 @@ fn environment_problems_say_what_to_install() {
             vec!["--attach", "kprobe:do_nanosleep"],
             "=FUNCTION",
         ),
+        (
+            "license_define",
+            vec![],
+            vec!["-D", "BPF_LICENSE=GPL"],
+            "#define BPF_LICENSE",
+        ),
     ];
     for (name, env, args, hint) in cases {
         let out = common::bccc()

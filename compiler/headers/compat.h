@@ -10,6 +10,14 @@
 
 #include "bccc/base.h"
 
+/* The licence is the program's `#define BPF_LICENSE` (GPL by default; `-D` refuses it, as BCC
+ * refuses it in cflags): rewritten C ends with BCC's footer, the licence as a string. */
+#define __BCCC_STRINGIFY(s) #s
+#define BCCC_LICENSE(s) __BCCC_STRINGIFY(s)
+
+/* BCC's section attribute macro. */
+#define BCC_SEC(NAME) __attribute__((section(NAME), used))
+
 /* ---- BCC helpers (helpers.h) ---------------------------------------------------------------- */
 #define BPF_MAX_STACK_DEPTH 127
 

@@ -33,6 +33,16 @@ pub(super) fn unreadable_input(path: &Path, e: &std::io::Error) -> Diagnostic {
     )
 }
 
+/// `-D BPF_LICENSE=...`: BCC refuses the licence in cflags; the program states it.
+pub(super) fn license_define() -> Diagnostic {
+    Diagnostic::error(
+        "bccc::E0605",
+        "the licence cannot be given with -D BPF_LICENSE",
+        "write `#define BPF_LICENSE Dual BSD/GPL` (or another licence) in the program, as BCC \
+         requires; without one the program is GPL",
+    )
+}
+
 /// `--emit crate` (not built yet).
 pub(super) fn crate_unsupported() -> Diagnostic {
     Diagnostic::error(

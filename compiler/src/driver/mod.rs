@@ -123,6 +123,9 @@ pub fn frontend(opts: &BuildOptions) -> Result<Frontend, BuildError> {
     let source = SourceFile::read(&opts.input)
         .map_err(|e| diagnostics::unreadable_input(&opts.input, &e))?;
     let cli_attach = parse_cli_attach(&opts.attach)?;
+    if opts.defines.iter().any(|d| d.name == "BPF_LICENSE") {
+        return Err(diagnostics::license_define().into());
+    }
     // The kernel environment comes first: parsing needs vmlinux.h and its precompiled header.
     let mut env =
         toolchain::prepare_with_modules(opts.btf.as_deref(), &opts.btf_modules, opts.arch)?;

@@ -110,7 +110,11 @@ pub fn rewrite(
     if !out.ends_with('\n') {
         out.push('\n');
     }
-    out.push_str("\nchar LICENSE[] SEC(\"license\") = \"GPL\";\n");
+    // BCC's footer: the program's `#define BPF_LICENSE`, GPL by default.
+    out.push_str(
+        "\n#ifndef BPF_LICENSE\n#define BPF_LICENSE GPL\n#endif\n\
+         char LICENSE[] SEC(\"license\") = BCCC_LICENSE(BPF_LICENSE);\n",
+    );
     for p in program.params.iter().filter(|p| p.builtin.is_some()) {
         // Declared in bccc/compat.h; the runtime writes the machine's value before load.
         let _ = writeln!(out, "const volatile unsigned int {} = 1;", p.name);
