@@ -115,6 +115,10 @@ pub struct KernelEnv {
     pub compile_pch: Option<PathBuf>,
     /// The clang binary used to compile.
     pub clang: PathBuf,
+    /// Its version (part of every precompiled header's name).
+    pub clang_version: String,
+    /// The cache directory of this environment (`include_dir`'s parent; precompiled headers).
+    pub cache_dir: PathBuf,
     /// Target architecture.
     pub arch: Arch,
 }
@@ -267,47 +271,78 @@ pub fn prepare_modules_in(
         parse_pch: None,
         compile_pch: None,
         clang: clang.path.clone(),
+        clang_version: clang.version.clone(),
+        cache_dir: env_dir,
         arch,
     };
-    env.parse_pch = Some(ensure_pch(&clang, &env, &env_dir, Stage::Parse)?);
-    env.compile_pch = Some(ensure_pch(&clang, &env, &env_dir, Stage::Compile)?);
+    env.parse_pch = Some(env.ensure_pch(Stage::Parse, BASE_HEADER, "base")?);
+    env.compile_pch = Some(env.ensure_pch(Stage::Compile, BASE_HEADER, "base")?);
     Ok(env)
 }
 
-/// Returns the PCH for `stage`'s flags, building it when absent. Named by a hash of the flags
-/// and clang's version, never `<header>.pch` (clang would pick that up implicitly).
-fn ensure_pch(
-    clang: &Clang,
-    env: &KernelEnv,
-    env_dir: &Path,
-    stage: Stage,
-) -> Result<PathBuf, Diagnostic> {
-    let flags = env.pch_flags(stage);
-    let pch = env_dir.join(format!(
-        "base-{:016x}.pch",
-        cache::hash_strs(&clang.version, &flags)
-    ));
-    if pch.is_file() {
-        return Ok(pch);
+impl KernelEnv {
+    /// The environment with the program's leading kernel `#include`s (`headers`, as written
+    /// between `<>`) precompiled after `bccc/base.h`, so a warm build does not parse them again;
+    /// headers bccc's set lacks are left to the parse (which stubs them). One precompiled
+    /// header per distinct list, built once and cached next to the base one.
+    pub fn with_includes(&self, headers: &[String]) -> Result<KernelEnv, Diagnostic> {
+        let present: Vec<&String> = headers
+            .iter()
+            .filter(|h| self.include_dir.join(h).is_file())
+            .collect();
+        if present.is_empty() || self.parse_pch.is_none() {
+            return Ok(self.clone());
+        }
+        let text: String = std::iter::once(format!("#include \"{BASE_HEADER}\"\n"))
+            .chain(present.iter().map(|h| format!("#include <{h}>\n")))
+            .collect();
+        let key = cache::hash_strs(&self.clang_version, &[text.clone()]);
+        let header = self.include_dir.join(format!("bccc/includes-{key:016x}.h"));
+        if !header.is_file() {
+            cache::write_file_atomic(&header, text.as_bytes())
+                .map_err(|e| diagnostics::cache(&e))?;
+        }
+        let rel = format!("bccc/includes-{key:016x}.h");
+        let name = format!("includes-{key:016x}");
+        Ok(KernelEnv {
+            parse_pch: Some(self.ensure_pch(Stage::Parse, &rel, &name)?),
+            compile_pch: Some(self.ensure_pch(Stage::Compile, &rel, &name)?),
+            ..self.clone()
+        })
     }
-    let tmp = cache::temp_sibling(&pch);
-    let out = std::process::Command::new(&clang.path)
-        .args(&flags)
-        .args(["-x", "c-header"])
-        .arg(env.include_dir.join(BASE_HEADER))
-        .arg("-o")
-        .arg(&tmp)
-        .output()
-        .map_err(|e| diagnostics::clang_spawn(&clang.path, &e))?;
-    if !out.status.success() {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(diagnostics::pch_failed(
-            &clang.path,
-            &String::from_utf8_lossy(&out.stderr),
+
+    /// Returns the PCH of `header` (relative to the include dir) for `stage`'s flags, building it
+    /// when absent. Named `<name>-<hash of the flags and clang's version>.pch`, never
+    /// `<header>.pch` (clang would pick that up implicitly).
+    fn ensure_pch(&self, stage: Stage, header: &str, name: &str) -> Result<PathBuf, Diagnostic> {
+        let flags = self.pch_flags(stage);
+        let pch = self.cache_dir.join(format!(
+            "{name}-{:016x}.pch",
+            cache::hash_strs(&self.clang_version, &flags)
         ));
+        if pch.is_file() {
+            return Ok(pch);
+        }
+        let tmp = cache::temp_sibling(&pch);
+        let out = std::process::Command::new(&self.clang)
+            .args(&flags)
+            .args(["-x", "c-header"])
+            .arg(self.include_dir.join(header))
+            .arg("-o")
+            .arg(&tmp)
+            .output()
+            .map_err(|e| diagnostics::clang_spawn(&self.clang, &e))?;
+        if !out.status.success() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(diagnostics::pch_failed(
+                &self.clang,
+                &String::from_utf8_lossy(&out.stderr),
+            ));
+        }
+        std::fs::rename(&tmp, &pch)
+            .map_err(|e| diagnostics::cache(&cache::CacheError::io(&pch, e)))?;
+        Ok(pch)
     }
-    std::fs::rename(&tmp, &pch).map_err(|e| diagnostics::cache(&cache::CacheError::io(&pch, e)))?;
-    Ok(pch)
 }
 
 #[cfg(test)]
@@ -323,6 +358,8 @@ mod tests {
             parse_pch: Some("/c/p.pch".into()),
             compile_pch: None,
             clang: "clang".into(),
+            clang_version: "19".into(),
+            cache_dir: "/c".into(),
             arch: Arch::X86,
         };
         let parse = env.flags(Stage::Parse);

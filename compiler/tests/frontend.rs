@@ -485,3 +485,29 @@ TRACEPOINT_PROBE(sched, sched_wakeup_new)\n{\n    struct e_t e = {};\n    u32 i 
         assert!(t.contains(want), "missing `{want}` in:\n{t}");
     }
 }
+
+/// A program's leading kernel #includes are precompiled (one PCH per list, cached), and the
+/// result still builds, loads and sees the headers' macros; a program with a definition before
+/// its includes keeps the base PCH (the definition could change what the headers define).
+#[test]
+fn leading_kernel_includes_are_precompiled() {
+    let src = "#include <net/sock.h>\n#include <linux/blkdev.h>\n\
+        BPF_HASH(h, u32, u64);\nTRACEPOINT_PROBE(sched, sched_process_exec)\n{\n    \
+        u32 k = DISK_NAME_LEN; u64 v = AF_INET6;\n    h.update(&k, &v);\n    return 0;\n}\n";
+    let b = build("inc.c", src, &[]);
+    let pch = |b: &Built| {
+        b.fe.env
+            .compile_pch
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    assert!(pch(&b).starts_with("includes-"), "{}", pch(&b));
+    assert_eq!(
+        b.fe.env.parse_pch,
+        build("inc.c", src, &[]).fe.env.parse_pch
+    );
+    let late = build("late.c", &format!("#define MY_FLAG 1\n{src}"), &[]);
+    assert!(pch(&late).starts_with("base-"), "{}", pch(&late));
+}

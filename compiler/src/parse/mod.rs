@@ -198,6 +198,15 @@ pub fn parse<'i>(
 ) -> Result<Parsed<'i>, Diagnostics> {
     let path = main_path(source);
     let scan = lex(index, &path, source)?;
+    // The program's leading kernel #includes come precompiled (macros a -D could change are
+    // parsed as usual: with -D flags, nothing more is precompiled).
+    let with_includes = if defines.is_empty() {
+        let leading = scan::leading_includes(&scan);
+        Some(env.with_includes(&leading)?).filter(|e| e.parse_pch != env.parse_pch)
+    } else {
+        None
+    };
+    let env = with_includes.as_ref().unwrap_or(env);
     let tracepoints = tracepoint_formats(&scan, source, env)?;
     let stubs = tempfile::Builder::new()
         .prefix("bccc-stubs-")
@@ -289,7 +298,7 @@ pub fn parse<'i>(
         tracepoints,
         stubbed,
         renames,
-        env: None,
+        env: with_includes,
         warnings,
         _stubs: stubs,
     };

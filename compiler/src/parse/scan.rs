@@ -59,6 +59,30 @@ impl Scan {
     }
 }
 
+/// The angled `#include`s at the top of the file, before anything but comments and other such
+/// includes (a `"..."` include ends them too: what it defines could matter to the next ones):
+/// what the precompiled header can take, in the file's order.
+#[must_use]
+pub fn leading_includes(scan: &Scan) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut includes = scan.includes.iter().peekable();
+    for t in scan.tokens.iter().filter(|t| t.kind != TokenKind::Comment) {
+        match includes.peek() {
+            Some(inc) if t.start >= inc.span.start && t.end <= inc.span.end => {
+                if t.end == inc.span.end {
+                    if !inc.angled {
+                        break;
+                    }
+                    out.push(inc.path.clone());
+                    includes.next();
+                }
+            }
+            _ => break,
+        }
+    }
+    out
+}
+
 /// Scans `tokens` of `text`.
 #[must_use]
 pub fn scan(text: &str, tokens: Vec<Token>) -> Scan {
