@@ -296,7 +296,7 @@ impl KernelEnv {
         let text: String = std::iter::once(format!("#include \"{BASE_HEADER}\"\n"))
             .chain(present.iter().map(|h| format!("#include <{h}>\n")))
             .collect();
-        let key = cache::hash_strs(&self.clang_version, &[text.clone()]);
+        let key = cache::hash_strs(&self.clang_version, std::slice::from_ref(&text));
         let header = self.include_dir.join(format!("bccc/includes-{key:016x}.h"));
         if !header.is_file() {
             cache::write_file_atomic(&header, text.as_bytes())
