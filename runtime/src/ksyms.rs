@@ -137,32 +137,16 @@ pub fn has_function(kallsyms: &str, name: &str) -> bool {
     })
 }
 
-/// The prefixes kernels give syscall entry points, per architecture and ABI (BCC's list).
-const SYSCALL_PREFIXES: [&str; 8] = [
-    "sys_",
-    "__x64_sys_",
-    "__x32_compat_sys_",
-    "__ia32_compat_sys_",
-    "__arm64_sys_",
-    "__s390x_sys_",
-    "__s390_sys_",
-    "__riscv_sys_",
-];
-
 /// The syscall entry point of this kernel for a name written for any kernel (BCC's
 /// `fix_syscall_fnname`): `sys_openat` or `__arm64_sys_openat` becomes `__x64_sys_openat` on an
 /// x86-64 kernel with syscall wrappers. This kernel's prefix is the first whose `bpf` syscall is
 /// in kallsyms. Other names are returned as they are.
 #[must_use]
 pub fn fix_syscall_fnname(kallsyms: &str, name: &str) -> String {
-    let Some(rest) = SYSCALL_PREFIXES
-        .iter()
-        .filter_map(|p| name.strip_prefix(p))
-        .min_by_key(|r| r.len())
-    else {
+    let Some(rest) = bccc_manifest::syscall_of(name) else {
         return name.to_owned();
     };
-    match SYSCALL_PREFIXES
+    match bccc_manifest::SYSCALL_PREFIXES
         .iter()
         .find(|p| has_function(kallsyms, &format!("{p}bpf")))
     {

@@ -262,16 +262,6 @@ pub(crate) fn classify(
 /// every kprobe it has is on a syscall entry point (BCC's prefixes; the runtime maps any of them
 /// to the running kernel's).
 fn syscall_entry(name: &str, attach: &[AttachSpec]) -> bool {
-    const PREFIXES: [&str; 8] = [
-        "sys_",
-        "__x64_sys_",
-        "__x32_compat_sys_",
-        "__ia32_compat_sys_",
-        "__arm64_sys_",
-        "__s390x_sys_",
-        "__s390_sys_",
-        "__riscv_sys_",
-    ];
     if name.starts_with("syscall__") {
         return true;
     }
@@ -282,7 +272,7 @@ fn syscall_entry(name: &str, attach: &[AttachSpec]) -> bool {
             _ => None,
         })
         .peekable();
-    kprobes.peek().is_some() && kprobes.all(|s| PREFIXES.iter().any(|p| s.starts_with(p)))
+    kprobes.peek().is_some() && kprobes.all(|s| bccc_manifest::syscall_of(s).is_some())
 }
 
 /// A BTF program's first parameter is the `u64` array `BPF_PROG` hands it (`ctx[i]` is the i-th

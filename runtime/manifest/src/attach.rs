@@ -15,6 +15,30 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// The prefixes kernels give syscall entry points, per architecture and ABI (BCC's list, in its
+/// order): `sys_openat`, `__x64_sys_openat`, `__arm64_sys_openat`, ...
+pub const SYSCALL_PREFIXES: [&str; 8] = [
+    "sys_",
+    "__x64_sys_",
+    "__x32_compat_sys_",
+    "__ia32_compat_sys_",
+    "__arm64_sys_",
+    "__s390x_sys_",
+    "__s390_sys_",
+    "__riscv_sys_",
+];
+
+/// The syscall a kernel function is an entry point of (`openat` for `__x64_sys_openat`), if its
+/// name has one of [`SYSCALL_PREFIXES`].
+#[must_use]
+pub fn syscall_of(symbol: &str) -> Option<&str> {
+    SYSCALL_PREFIXES
+        .iter()
+        .filter_map(|p| symbol.strip_prefix(p))
+        .min_by_key(|rest| rest.len())
+        .filter(|rest| !rest.is_empty())
+}
+
 /// Where and how one BPF program is attached.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

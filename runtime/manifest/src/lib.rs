@@ -17,7 +17,9 @@ mod manifest;
 pub mod payload;
 pub mod tracepoint;
 
-pub use attach::{AttachParseError, AttachSpec, PerfSample, UprobeTarget};
+pub use attach::{
+    AttachParseError, AttachSpec, PerfSample, SYSCALL_PREFIXES, UprobeTarget, syscall_of,
+};
 pub use layout::{EnumVariant, Field, Type};
 pub use manifest::{
     BtfArg, Builtin, Display, MANIFEST_VERSION, Manifest, MapKind, MapSpec, Param, ParamType,
