@@ -15,6 +15,17 @@
 #define __BCCC_STRINGIFY(s) #s
 #define BCCC_LICENSE(s) __BCCC_STRINGIFY(s)
 
+/* What BCC predefines for every program (spec A.6): it compiles kernel code, named "bcc". */
+#ifndef __KERNEL__
+#define __KERNEL__ 1
+#endif
+#ifndef __BPF_TRACING__
+#define __BPF_TRACING__ 1
+#endif
+#ifndef KBUILD_MODNAME
+#define KBUILD_MODNAME "bcc"
+#endif
+
 /* BCC's section attribute macro. */
 #define BCC_SEC(NAME) __attribute__((section(NAME), used))
 
