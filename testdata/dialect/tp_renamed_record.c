@@ -32,6 +32,7 @@ TRACEPOINT_PROBE(kmem, kmalloc)
 }
 
 // test: spec C.2 renamed records (sched_process_exit: template then own struct; kmalloc: kmem_alloc then kmalloc)
+// test: spec C.3 the record is described at load time from the running kernel's format file, whatever its struct is named there
 // test: run -d 2
 // test: workload $TARGET 1 >/dev/null & echo child=$! >>$VARS; wait
 // test: expect header PID PRIO COMM

@@ -29,6 +29,7 @@ TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 
 // test: spec C.1 type widening by slot size (int in an 8-byte syscall slot; umode_t, not in BCC's list, kept)
 // test: spec A.7 per-syscall record: args->filename, args->flags, args->__syscall_nr
+// test: spec C.3 per-syscall records with no struct in BTF, described from the running kernel's format file
 // test: needs CONFIG_FTRACE_SYSCALLS
 // test: run -d 2
 // test: setup echo tmp=$TMP >>$VARS
