@@ -203,9 +203,10 @@ fn run_kernel(alias: &str, kernel: &Path, staged: &Path, fixtures: &[Fixture]) -
         .env(
             "BCCC_VM_FILES",
             format!(
-                "{}:fx {}",
+                "{}:fx {} {}:boot-config",
                 staged.join("fx").display(),
-                staged.join("uprobe_target").display()
+                staged.join("uprobe_target").display(),
+                kernel.join("config").display()
             ),
         )
         .env("BCCC_VM_DISK_MB", "16")

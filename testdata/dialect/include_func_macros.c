@@ -1,4 +1,5 @@
-// Function-like kernel macros: MAJOR/MINOR/MKDEV (linux/kdev_t.h), container_of and TCP_SKB_CB.
+// Function-like kernel macros: MAJOR/MINOR/MKDEV (linux/kdev_t.h), container_of, TCP_SKB_CB,
+// and the socket casts tcp_sk/inet_sk (container_of_const on a member path).
 #include <linux/kdev_t.h>
 #include <linux/container_of.h>
 #include <net/tcp.h>
@@ -24,10 +25,14 @@ TRACEPOINT_PROBE(tcp, tcp_retransmit_skb)
 	u16 family = 0;
 	bpf_probe_read_kernel(&seq, sizeof(seq), &cb->seq);
 	bpf_probe_read_kernel(&family, sizeof(family), &sk->__sk_common.skc_family);
-	u32 key = seq + family;
+	struct tcp_sock *ts = tcp_sk(sk);
+	const struct inet_sock *inet = inet_sk(sk);
+	u32 srtt = ts->srtt_us >> 3;
+	u16 sport = inet->inet_sport;
+	u32 key = seq + family + srtt + sport;
 	u64 one = 1;
 	devs.update(&key, &one);
 	return 0;
 }
 
-// test: spec A.6 function-like kernel macros (MAJOR, MINOR, MKDEV, container_of, TCP_SKB_CB)
+// test: spec A.6 function-like kernel macros (MAJOR, MINOR, MKDEV, container_of, TCP_SKB_CB, tcp_sk, inet_sk)

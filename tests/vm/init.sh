@@ -12,6 +12,12 @@ mount -t debugfs debugfs /sys/kernel/debug
 mount -t securityfs securityfs /sys/kernel/security
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null || true
 mkdir -p /sys/fs/bpf && mount -t bpf bpf /sys/fs/bpf
+# The kernel's build configuration where a Debian system keeps it (libbpf reads CONFIG_* from
+# it for programs that test them), when the host sent it along.
+if [ -f /test/boot-config ]; then
+	mkdir -p /boot
+	cp /test/boot-config "/boot/config-$(uname -r)"
+fi
 ulimit -l unlimited
 stty -F /dev/ttyS1 raw -echo
 stty -F /dev/ttyS2 raw -echo

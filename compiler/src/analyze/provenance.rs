@@ -142,13 +142,24 @@ impl<'tu> Provenance<'tu> {
                 .map(|b| deref(&self.levels(b), pointer_like(&e)))
                 .unwrap_or_default(),
             CursorKind::BinaryOperator | CursorKind::CompoundAssignOperator => self.binary(&e),
-            CursorKind::ConditionalOperator => {
+            // `_Generic(ptr, A: a, default: b)` (the kernel's `container_of_const`, so
+            // `tcp_sk(sk)`): libclang does not say which association is chosen, so every one
+            // counts, as both branches of `?:` do.
+            CursorKind::ConditionalOperator | CursorKind::GenericSelectionExpr => {
                 let mut out = Levels::new();
                 for branch in e.children().into_iter().skip(1) {
-                    merge(&mut out, &self.levels(branch));
+                    if branch.is_expression() {
+                        merge(&mut out, &self.levels(branch));
+                    }
                 }
                 out
             }
+            // `({ void *__mptr = (void *)(ptr); (T *)(__mptr - offsetof(T, m)); })`
+            // (`container_of`): the value of the last expression statement.
+            CursorKind::StmtExpr => first_child(&e)
+                .and_then(|body| last_expr(&body))
+                .map(|value| self.levels(value))
+                .unwrap_or_default(),
             _ => Levels::new(),
         }
     }

@@ -85,6 +85,12 @@ def _param_name(p):
     return "__VA_ARGS__" if p == "..." else p.removesuffix("...")
 
 
+# Macros that are not the kernel's (libbpf defines `offsetof` and `container_of`; clang has the builtin) whose
+# argument is a member designator (`inet_conn.icsk_inet.sk` in `tcp_sk`'s container_of): names
+# of members, needing nothing defined.
+MEMBER_DESIGNATORS = {"offsetof": {1}, "__builtin_offsetof": {1}, "container_of": {2}}
+
+
 class NameOnly:
     """Which parameters of the function-like macros only name things: no use, or every use
     stringizes (`#v`) or pastes (`a##b`) them, or hands them on to such a parameter of another macro
@@ -97,6 +103,8 @@ class NameOnly:
 
     def params(self, name):
         """Indices of `name`'s name-only parameters."""
+        if name in MEMBER_DESIGNATORS:
+            return MEMBER_DESIGNATORS[name]
         if name in self.memo:
             return self.memo[name]
         self.memo[name] = set()  # a recursive use decides nothing
@@ -119,6 +127,11 @@ class NameOnly:
         """Indices of `body` inside name-only arguments of the macro calls it makes."""
         out = set()
         for i, t in enumerate(body[:-1]):
+            if t in MEMBER_DESIGNATORS and body[i + 1] == "(":
+                for j, (first, end) in enumerate(_arguments(body, i + 1)):
+                    if j in MEMBER_DESIGNATORS[t]:
+                        out.update(range(first, end))
+                continue
             m = self.macros.get(t)
             if m is None or m.params is None or body[i + 1] != "(" \
                     or (i and body[i - 1] in (".", "->")):

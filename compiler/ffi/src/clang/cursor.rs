@@ -60,6 +60,8 @@ pub enum CursorKind {
     UnaryExpr,
     /// `({ ... })`.
     StmtExpr,
+    /// `_Generic(e, T: a, default: b)`.
+    GenericSelectionExpr,
     /// `{ ... }`.
     CompoundStmt,
     /// `return`.
@@ -109,6 +111,7 @@ impl CursorKind {
             sys::CXCursor_InitListExpr => CursorKind::InitListExpr,
             sys::CXCursor_UnaryExpr => CursorKind::UnaryExpr,
             sys::CXCursor_StmtExpr => CursorKind::StmtExpr,
+            sys::CXCursor_GenericSelectionExpr => CursorKind::GenericSelectionExpr,
             sys::CXCursor_CompoundStmt => CursorKind::CompoundStmt,
             sys::CXCursor_ReturnStmt => CursorKind::ReturnStmt,
             sys::CXCursor_CaseStmt => CursorKind::CaseStmt,

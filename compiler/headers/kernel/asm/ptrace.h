@@ -65,6 +65,7 @@ static __always_inline bool regs_irqs_disabled(struct pt_regs *regs)
 	return !(BPF_CORE_READ(regs, flags) & X86_EFLAGS_IF);
 }
 #endif
+#define MAX_REG_OFFSET (offsetof(struct pt_regs, ss))
 #ifndef __BCCC_KH_OFF_regs_within_kernel_stack
 static inline int regs_within_kernel_stack(struct pt_regs *regs,
 					   unsigned long addr)

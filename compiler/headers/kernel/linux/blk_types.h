@@ -21,6 +21,8 @@
 #define BD_RO_WARNED		(1u<<11)
 #define bdev_whole(_bdev) \
 	((_bdev)->bd_disk->part0)
+#define dev_to_bdev(device) \
+	container_of((device), struct block_device, bd_device)
 #define bdev_kobj(_bdev) \
 	(&((_bdev)->bd_device.kobj))
 #define BLK_STS_OK 0
@@ -40,6 +42,7 @@
 #define BLK_STS_DURATION_LIMIT	((__force blk_status_t)17)
 #define BLK_STS_INVAL	((__force blk_status_t)19)
 #define BLK_QC_T_NONE		-1U
+#define BIO_RESET_BYTES		offsetof(struct bio, bi_max_vecs)
 #define BIO_MAX_SIZE		UINT_MAX
 #define BIO_MAX_SECTORS		(BIO_MAX_SIZE >> SECTOR_SHIFT)
 #ifndef __BCCC_KH_OFF_bio_inline_vecs

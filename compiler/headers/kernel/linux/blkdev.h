@@ -46,6 +46,8 @@
 #define GD_OWNS_QUEUE			6
 #define GD_ZONE_APPEND_USED		7
 #define GD_ERROR_INJECT			8
+#define dev_to_disk(device) \
+	(dev_to_bdev(device)->bd_disk)
 #define disk_to_dev(disk) \
 	(&((disk)->part0->bd_device))
 #define disk_to_cdi(disk)	NULL
@@ -97,6 +99,7 @@ static inline bool blk_op_is_passthrough(blk_opf_t op)
 			     REQ_FAILFAST_DRIVER))
 #define blk_queue_skip_tagset_quiesce(q) \
 	((q)->limits.features & BLK_FEAT_SKIP_TAGSET_QUIESCE)
+#define list_entry_rq(ptr)	list_entry((ptr), struct request, queuelist)
 #ifndef __BCCC_KH_OFF_queue_is_mq
 static inline bool queue_is_mq(struct request_queue *q)
 {
@@ -385,6 +388,10 @@ blk_lim_dma_alignment_and_pad(struct queue_limits *lim)
 	return BPF_CORE_READ(lim, dma_alignment) | BPF_CORE_READ(lim, dma_pad_mask);
 }
 #endif
+#define MODULE_ALIAS_BLOCKDEV(major,minor) \
+	MODULE_ALIAS("block-major-" __stringify(major) "-" __stringify(minor))
+#define MODULE_ALIAS_BLOCKDEV_MAJOR(major) \
+	MODULE_ALIAS("block-major-" __stringify(major) "-*")
 #define BDEVNAME_SIZE	32
 #define BDEVT_SIZE	10
 #define BLKDEV_MAJOR_MAX	512

@@ -35,6 +35,7 @@
 #define DL_FLAG_SYNC_STATE_ONLY		BIT(7)
 #define DL_FLAG_INFERRED		BIT(8)
 #define DL_FLAG_CYCLE			BIT(9)
+#define kobj_to_dev(__kobj)	container_of_const(__kobj, struct device, kobj)
 #ifndef __BCCC_KH_OFF_device_iommu_mapped
 static inline bool device_iommu_mapped(struct device *dev)
 {
@@ -95,4 +96,8 @@ static inline bool device_link_test(const struct device_link *link, u32 flags)
 	return !!(BPF_CORE_READ(link, flags) & flags);
 }
 #endif
+#define MODULE_ALIAS_CHARDEV(major,minor) \
+	MODULE_ALIAS("char-major-" __stringify(major) "-" __stringify(minor))
+#define MODULE_ALIAS_CHARDEV_MAJOR(major) \
+	MODULE_ALIAS("char-major-" __stringify(major) "-*")
 #endif /* __BCCC_KH_LINUX_DEVICE_H */

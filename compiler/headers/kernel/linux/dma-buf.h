@@ -14,6 +14,9 @@
 #include <linux/pci-p2pdma.h>
 #include <bccc/kheaders_off.h>
 #define __DMA_BUF_H__
+#define DEFINE_DMA_BUF_EXPORT_INFO(name)	\
+	struct dma_buf_export_info name = { .exp_name = KBUILD_MODNAME, \
+					 .owner = THIS_MODULE }
 #ifndef __BCCC_KH_OFF_dma_buf_is_dynamic
 static inline bool dma_buf_is_dynamic(struct dma_buf *dmabuf)
 {

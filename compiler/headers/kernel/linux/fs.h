@@ -284,6 +284,7 @@ static inline int inode_time_dirty_flag(struct inode *inode)
 #define FS_USERNS_MOUNT_RESTRICTED 512
 #define FS_USERNS_DELEGATABLE	1024
 #define FS_RENAME_DOES_D_MOVE	32768
+#define MODULE_ALIAS_FS(NAME) MODULE_ALIAS("fs-" NAME)
 #ifndef __BCCC_KH_OFF_is_mgtime
 static inline bool is_mgtime(const struct inode *inode)
 {

@@ -31,5 +31,6 @@ static inline bool ipv6_l3mdev_skb(__u16 flags)
 #endif
 #define IP6CB(skb)	((struct inet6_skb_parm*)((skb)->cb))
 #define IP6CBMTU(skb)	((struct ip6_mtuinfo *)((skb)->cb))
+#define raw6_sk(ptr) container_of_const(ptr, struct raw6_sock, inet.sk)
 #define ipv6_only_sock(sk)	(sk->sk_ipv6only)
 #endif /* __BCCC_KH_LINUX_IPV6_H */

@@ -32,6 +32,11 @@
 #define __init_or_module
 #define __initdata_or_module
 #define __initconst_or_module
+#define MODULE_ALIAS(_alias) MODULE_INFO(alias, _alias)
+#define MODULE_SOFTDEP(_softdep) MODULE_INFO(softdep, _softdep)
+#define MODULE_WEAKDEP(_weakdep) MODULE_INFO(weakdep, _weakdep)
+#define MODULE_AUTHOR(_author) MODULE_INFO(author, _author)
+#define MODULE_DESCRIPTION(_description) MODULE_INFO(description, _description)
 #define __mod_device_table(type, name)	\
 	__PASTE(__mod_device_table__,	\
 	__PASTE(kmod_,			\
@@ -42,6 +47,8 @@
 #define MODULE_DEVICE_TABLE(type, name)					\
 static typeof(name) __mod_device_table(type, name)			\
   __attribute__ ((used, alias(__stringify(name))))
+#define MODULE_FIRMWARE(_firmware) MODULE_INFO(firmware, _firmware)
+#define MODULE_IMPORT_NS(ns)	MODULE_INFO(import_ns, ns)
 #define mod_mem_type_is_init(type) ( ( type ) == bpf_core_enum_value(enum mod_mem_type, MOD_INIT_TEXT) || ( type ) == bpf_core_enum_value(enum mod_mem_type, MOD_INIT_DATA) || ( type ) == bpf_core_enum_value(enum mod_mem_type, MOD_INIT_RODATA) )
 #define mod_mem_type_is_core(type) (!mod_mem_type_is_init(type))
 #define mod_mem_type_is_text(type) ( ( type ) == bpf_core_enum_value(enum mod_mem_type, MOD_TEXT) || ( type ) == bpf_core_enum_value(enum mod_mem_type, MOD_INIT_TEXT) )

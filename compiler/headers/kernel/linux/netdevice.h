@@ -113,6 +113,7 @@ static inline bool dev_xmit_complete(int rc)
 #define TSO_LEGACY_MAX_SIZE	65536
 #define TSO_MAX_SIZE		UINT_MAX
 #define TSO_MAX_SEGS		U16_MAX
+#define to_net_dev(d) container_of(d, struct net_device, dev)
 #ifndef __BCCC_KH_OFF_netif_elide_gro
 static inline bool netif_elide_gro(const struct net_device *dev)
 {
@@ -162,6 +163,7 @@ netdev_notifier_info_to_extack(const struct netdev_notifier_info *info)
 	return BPF_CORE_READ(info, extack);
 }
 #endif
+#define net_device_entry(lh)	list_entry(lh, struct net_device, dev_list)
 #ifndef __BCCC_KH_OFF_dev_has_header
 static inline bool dev_has_header(const struct net_device *dev)
 {
@@ -335,6 +337,8 @@ static inline bool net_gso_ok(netdev_features_t features, int gso_type)
 	return (features & feature) == feature;
 }
 #endif
+#define MODULE_ALIAS_NETDEV(device) \
+	MODULE_ALIAS("netdev-" device)
 #define PTYPE_HASH_SIZE	(16)
 #define PTYPE_HASH_MASK	(PTYPE_HASH_SIZE - 1)
 #define IFF_802_1Q_VLAN			IFF_802_1Q_VLAN

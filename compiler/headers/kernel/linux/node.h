@@ -11,4 +11,5 @@
 #define NODE_REMOVING_LAST_MEMORY               (1<<3)
 #define NODE_REMOVED_LAST_MEMORY                (1<<4)
 #define NODE_CANCEL_REMOVING_LAST_MEMORY        (1<<5)
+#define to_node(device) container_of(device, struct node, dev)
 #endif /* __BCCC_KH_LINUX_NODE_H */

@@ -58,6 +58,7 @@
 #define PCI_D3cold	((pci_power_t __force) 4)
 #define PCI_UNKNOWN	((pci_power_t __force) 5)
 #define PCI_POWER_ERROR	((pci_power_t __force) -1)
+#define to_pci_dev(n) container_of(n, struct pci_dev, dev)
 #ifndef __BCCC_KH_OFF_pci_channel_offline
 static inline int pci_channel_offline(struct pci_dev *pdev)
 {
@@ -65,6 +66,7 @@ static inline int pci_channel_offline(struct pci_dev *pdev)
 }
 #endif
 #define PCI_DOMAIN_NR_NOT_SET (-1)
+#define to_pci_host_bridge(n) container_of(n, struct pci_host_bridge, dev)
 #ifndef __BCCC_KH_OFF_pci_host_bridge_priv
 static inline void *pci_host_bridge_priv(struct pci_host_bridge *bridge)
 {
@@ -72,6 +74,7 @@ static inline void *pci_host_bridge_priv(struct pci_host_bridge *bridge)
 }
 #endif
 #define PCI_REGION_FLAG_MASK	0x0fU
+#define to_pci_bus(n)	container_of(n, struct pci_bus, dev)
 #ifndef __BCCC_KH_OFF_pci_is_root_bus
 static inline bool pci_is_root_bus(struct pci_bus *pbus)
 {
@@ -116,6 +119,8 @@ static inline pci_bus_addr_t pci_bus_region_size(const struct pci_bus_region *re
 	return BPF_CORE_READ(region, end) - BPF_CORE_READ(region, start) + 1;
 }
 #endif
+#define to_pci_driver(__drv)	\
+	( __drv ? container_of_const(__drv, struct pci_driver, driver) : NULL )
 #define PCI_DEVICE(vend,dev) \
 	.vendor = (vend), .device = (dev), \
 	.subvendor = PCI_ANY_ID, .subdevice = PCI_ANY_ID

@@ -21,6 +21,8 @@
 	(lnode)->prev = (lnode)->next = NULL;				\
 })
 #define rb_first_cached(root) (root)->rb_leftmost
+#define __node_2_linked_node(_n) \
+	rb_entry((_n), struct rb_node_linked, node)
 #ifndef __BCCC_KH_OFF_rb_link_noop
 static __always_inline void
 rb_link_noop(struct rb_node *n, struct rb_node *p, struct rb_node **l) { }

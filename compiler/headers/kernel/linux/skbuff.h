@@ -57,12 +57,17 @@ static inline bool skb_frag_must_loop(struct page *p)
 #define SKBFL_ALL_ZEROCOPY	(SKBFL_ZEROCOPY_FRAG | SKBFL_PURE_ZEROCOPY | \
 				 SKBFL_DONT_ORPHAN | SKBFL_MANAGED_FRAG_REFS)
 #define skb_uarg(SKB)	((struct ubuf_info *)(skb_shinfo(SKB)->destructor_arg))
+#define uarg_to_msgzc(ubuf_ptr)	container_of((ubuf_ptr), struct ubuf_info_msgzc, \
+					     ubuf)
 #define SKB_DATAREF_SHIFT 16
 #define SKB_DATAREF_MASK ((1 << SKB_DATAREF_SHIFT) - 1)
 #define NET_SKBUFF_DATA_USES_OFFSET 1
 #define CLONED_MASK	1
+#define CLONED_OFFSET		offsetof(struct sk_buff, __cloned_offset)
 #define PKT_TYPE_MAX	7
+#define PKT_TYPE_OFFSET		offsetof(struct sk_buff, __pkt_type_offset)
 #define SKB_TSTAMP_TYPE_MASK		(3)
+#define SKB_BF_MONO_TC_OFFSET		offsetof(struct sk_buff, __mono_tc_offset)
 #define SKB_ALLOC_FCLONE	0x01
 #define SKB_ALLOC_RX		0x02
 #define SKB_ALLOC_NAPI		0x04

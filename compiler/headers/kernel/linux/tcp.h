@@ -16,10 +16,13 @@
 #define TCP_SACK_SEEN     (1 << 0)
 #define TCP_DSACK_SEEN    (1 << 2)
 #define TCP_NUM_SACKS 4
+#define tcp_rsk(ptr) container_of_const(ptr, struct tcp_request_sock, req.req)
 #define TCP_RMEM_TO_WIN_SCALE 8
 #define TCP_RACK_RECOVERY_THRESH 16
 #define BPF_SOCK_OPS_TEST_FLAG(TP, ARG) (TP->bpf_sock_ops_cb_flags & ARG)
 #define TCP_DEFERRED_ALL ( TCPF_TSQ_DEFERRED | TCPF_WRITE_TIMER_DEFERRED | TCPF_DELACK_TIMER_DEFERRED | TCPF_MTU_REDUCED_DEFERRED | bpf_core_enum_value(enum tsq_flags, TCPF_ACK_DEFERRED) )
+#define tcp_sk(ptr) container_of_const(ptr, struct tcp_sock, inet_conn.icsk_inet.sk)
+#define tcp_sk_rw(ptr) container_of(ptr, struct tcp_sock, inet_conn.icsk_inet.sk)
 #define tw_rcv_nxt tw_sk.__tw_common.skc_tw_rcv_nxt
 #define tw_snd_nxt tw_sk.__tw_common.skc_tw_snd_nxt
 #ifndef __BCCC_KH_OFF_tcp_twsk

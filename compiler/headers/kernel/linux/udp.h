@@ -20,4 +20,7 @@ static inline u32 udp_hashfn(const struct net *net, u32 num, u32 mask)
 #define udp_port_hash		inet.sk.__sk_common.skc_u16hashes[0]
 #define udp_portaddr_hash	inet.sk.__sk_common.skc_u16hashes[1]
 #define udp_portaddr_node	inet.sk.__sk_common.skc_portaddr_node
+#define udp_sk(ptr) container_of_const(ptr, struct udp_sock, inet.sk)
+#define udp_lrpa_for_each_entry_rcu(__up, node, list) \
+	hlist_nulls_for_each_entry_rcu(__up, node, list, udp_lrpa_node)
 #endif /* __BCCC_KH_LINUX_UDP_H */

@@ -13,6 +13,8 @@
 #include <linux/virtio_features.h>
 #include <bccc/kheaders_off.h>
 #define _LINUX_VIRTIO_H
+#define dev_to_virtio(_dev)	container_of_const(_dev, struct virtio_device, dev)
+#define drv_to_virtio(__drv)	container_of_const(__drv, struct virtio_driver, driver)
 #ifndef __BCCC_KH_OFF_virtio_debug_device_init
 static inline void virtio_debug_device_init(struct virtio_device *dev)
 {

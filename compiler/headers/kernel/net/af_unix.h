@@ -13,4 +13,6 @@
 #include <uapi/linux/un.h>
 #define __LINUX_NET_AFUNIX_H
 #define peer_wait		peer_wq.wait
+#define unix_sk(ptr) container_of_const(ptr, struct unix_sock, sk)
+#define unix_peer(sk) (unix_sk(sk)->peer)
 #endif /* __BCCC_KH_NET_AF_UNIX_H */

@@ -17,4 +17,5 @@
 #define ICSK_TIME_PROBE0	3
 #define ICSK_TIME_LOSS_PROBE	5
 #define ICSK_TIME_REO_TIMEOUT	6
+#define inet_csk(ptr) container_of_const(ptr, struct inet_connection_sock, icsk_inet.sk)
 #endif /* __BCCC_KH_NET_INET_CONNECTION_SOCK_H */

@@ -28,6 +28,7 @@
 #define ireq_net		req.__req_common.skc_net
 #define ireq_state		req.__req_common.skc_state
 #define ireq_family		req.__req_common.skc_family
+#define inet_rsk(ptr) container_of_const(ptr, struct inet_request_sock, req)
 #ifndef __BCCC_KH_OFF_inet_bound_dev_eq
 static inline bool inet_bound_dev_eq(bool l3mdev_accept, int bound_dev_if,
 				     int dif, int sdif)
@@ -57,6 +58,7 @@ static inline bool inet_bound_dev_eq(bool l3mdev_accept, int bound_dev_if,
 			 IP_CMSG_RETOPTS | IP_CMSG_PASSSEC |		\
 			 IP_CMSG_ORIGDSTADDR | IP_CMSG_CHECKSUM |	\
 			 IP_CMSG_RECVFRAGSIZE)
+#define inet_sk(ptr) container_of_const(ptr, struct inet_sock, sk)
 #ifndef __BCCC_KH_OFF___inet_ehashfn
 static inline unsigned int __inet_ehashfn(const __be32 laddr,
 					  const __u16 lport,

@@ -29,6 +29,7 @@ static inline bool fib6_routes_require_src(const struct net *net)
 #define FIB6_EXCEPTION_BUCKET_SIZE (1 << FIB6_EXCEPTION_BUCKET_SIZE_SHIFT)
 #define FIB6_MAX_DEPTH 5
 #define fib6_pmtu		fib6_metrics->metrics[RTAX_MTU-1]
+#define dst_rt6_info(_ptr) container_of_const(_ptr, struct rt6_info, dst)
 #ifndef __BCCC_KH_OFF_fib6_requires_src
 static inline bool fib6_requires_src(const struct fib6_info *rt)
 {

@@ -52,4 +52,5 @@ static inline unsigned int lwtunnel_headroom(struct lwtunnel_state *lwtstate,
 	return 0;
 }
 #endif
+#define MODULE_ALIAS_RTNL_LWT(encap_type) MODULE_ALIAS("rtnl-lwt-" __stringify(encap_type))
 #endif /* __BCCC_KH_NET_LWTUNNEL_H */

@@ -20,6 +20,7 @@
 #include <linux/security.h>
 #include <bccc/kheaders_off.h>
 #define _ROUTE_H
+#define dst_rtable(_ptr) container_of_const(_ptr, struct rtable, dst)
 #ifndef __BCCC_KH_OFF_rt_is_input_route
 static inline bool rt_is_input_route(const struct rtable *rt)
 {

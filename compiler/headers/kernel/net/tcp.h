@@ -353,6 +353,9 @@ static inline bool skb_is_tcp_pure_ack(const struct sk_buff *skb)
 #define TCP_ULP_NAME_MAX	16
 #define TCP_ULP_MAX		128
 #define TCP_ULP_BUF_MAX		(TCP_ULP_NAME_MAX*TCP_ULP_MAX)
+#define MODULE_ALIAS_TCP_ULP(name)				\
+	MODULE_INFO(alias, name);		\
+	MODULE_INFO(alias, "tcp-ulp-" name)
 #define TCPCB_SACKED_ACKED	0x01
 #define TCPCB_SACKED_RETRANS	0x02
 #define TCPCB_LOST		0x04

@@ -6,4 +6,12 @@
 #include <uapi/rdma/rdma_netlink.h>
 #include <rdma/ib_verbs.h>
 #define _RDMA_NETLINK_H
+#define MODULE_ALIAS_RDMA_NETLINK(_index, _val)                                \
+	static inline void __maybe_unused __chk_##_index(void)                 \
+	{                                                                      \
+		BUILD_BUG_ON(_index != _val);                                  \
+	}                                                                      \
+	MODULE_ALIAS("rdma-netlink-subsys-" __stringify(_val))
+#define MODULE_ALIAS_RDMA_LINK(type) MODULE_ALIAS("rdma-link-" type)
+#define MODULE_ALIAS_RDMA_CLIENT(type) MODULE_ALIAS("rdma-client-" type)
 #endif /* __BCCC_KH_RDMA_RDMA_NETLINK_H */

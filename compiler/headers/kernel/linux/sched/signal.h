@@ -32,6 +32,8 @@
 			  SIGNAL_STOP_CONTINUED)
 #define SEND_SIG_NOINFO ((struct kernel_siginfo *) 0)
 #define SEND_SIG_PRIV	((struct kernel_siginfo *) 1)
+#define next_task(p) \
+	list_entry_rcu((p)->tasks.next, struct task_struct, tasks)
 #ifndef __BCCC_KH_OFF_get_nr_threads
 static inline int get_nr_threads(struct task_struct *task)
 {
